@@ -1,0 +1,43 @@
+# Stayout: set-up and everyday commands. Every target installs what it needs first.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+UV_VERSION := 0.13.9
+STAMP  := $(VENV)/.installed
+
+export BENTOML_DO_NOT_TRACK := true
+export MLFLOW_DISABLE_TELEMETRY := true
+export DO_NOT_TRACK := true
+
+DEMO_DIR ?= .stayout/demo-county
+
+.PHONY: install demo test test-fast bench docs clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/stayout simulate --out $(DEMO_DIR) --households 3000 --counties 3 \
+		--start 2021-01 --months 36 --seed 7 --dirty-rate 0.002
+	$(BIN)/stayout validate $(DEMO_DIR)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+docs: $(STAMP)
+	$(BIN)/stayout docs --out docs/data-contract.md
+
+clean:
+	rm -rf $(VENV) .stayout .pytest_cache

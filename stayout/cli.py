@@ -1,0 +1,98 @@
+"""The `stayout` command: thin subcommands that parse, call one library function and report."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from stayout.errors import StayoutError
+from stayout.home import go_offline, quarantine_dir_for
+
+log = logging.getLogger("stayout")
+
+
+def main(argv: list[str] | None = None) -> int:
+    go_offline()
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if not args.quiet else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.handler(args) or 0)
+    except StayoutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stayout", description="Households at risk of relapsing into poverty.")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    simulate = commands.add_parser("simulate", help="write a synthetic county export in the data contract")
+    simulate.add_argument("--out", required=True, type=Path)
+    simulate.add_argument("--households", required=True, type=int)
+    simulate.add_argument("--counties", type=int, default=3)
+    simulate.add_argument("--start", required=True, help="first month of the export, YYYY-MM")
+    simulate.add_argument("--months", required=True, type=int)
+    simulate.add_argument("--seed", required=True, type=int)
+    simulate.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+    simulate.add_argument("--dirty-rate", type=float, default=0.0, help="share of rows made dirty (0-0.2)")
+    simulate.set_defaults(handler=_simulate)
+
+    validate = commands.add_parser("validate", help="validate an export and quarantine rejected rows")
+    validate.add_argument("data_dir", type=Path)
+    validate.add_argument("--quarantine", type=Path, default=None,
+                          help="folder for rejected rows (default $STAYOUT_HOME/quarantine/<export folder>)")
+    validate.set_defaults(handler=_validate)
+
+    docs = commands.add_parser("docs", help="write the data contract page generated from its declaration")
+    docs.add_argument("--out", type=Path, default=Path("docs/data-contract.md"))
+    docs.set_defaults(handler=_docs)
+    return parser
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from synthetic.export import write_export
+    from synthetic.simulate import SimulationConfig, simulate
+
+    config = SimulationConfig(households=args.households, counties=args.counties, start=args.start,
+                              months=args.months, seed=args.seed)
+    log.info("simulating %d households in %d counties over %d months from %s (seed %d)",
+             args.households, args.counties, args.months, args.start, args.seed)
+    simulation = simulate(config)
+    summary = write_export(simulation, args.out, file_format=args.format, dirty_rate=args.dirty_rate,
+                           seed=args.seed)
+    print(f"wrote {summary.rows} rows in 12 tables to {args.out} "
+          f"({summary.dirty} dirty rows listed in {args.out / 'truth' / 'manifest.json'})")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from features.read import read_export
+
+    quarantine = args.quarantine or quarantine_dir_for(args.data_dir)
+    export = read_export(args.data_dir, quarantine)
+    table = export.validation.reconciliation()
+    print(f"Validated {args.data_dir}: rows read = accepted + collapsed + quarantined")
+    print(table.to_string(index=False))
+    total = table[["read", "accepted", "collapsed", "quarantined"]].sum()
+    print(f"total: {total['read']} read, {total['accepted']} accepted, {total['collapsed']} collapsed, "
+          f"{total['quarantined']} quarantined")
+    if total["quarantined"]:
+        print(f"Rejected rows, with row_number, column and reason: {quarantine}/<table>.csv")
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from features.contract_docs import render_contract
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render_contract(), encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

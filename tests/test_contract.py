@@ -1,0 +1,32 @@
+"""The contract declaration is complete and its user page is generated from it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from features.contract import TABLES, TABLE_NAMES
+from features.contract_docs import render_contract
+from stayout.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_twelve_tables_each_with_recorded_at():
+    assert len(TABLES) == 12
+    assert TABLE_NAMES[:4] == ("areas", "monitoring_lines", "households", "members")
+    for table in TABLES:
+        assert table.column_names[-1] == "recorded_at"
+        assert set(table.key) <= set(table.column_names)
+
+
+def test_docs_page_is_generated_from_the_declaration():
+    on_disk = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
+    assert on_disk == render_contract(), "docs/data-contract.md is stale: run `stayout docs`"
+
+
+def test_docs_command_writes_the_page(tmp_path):
+    out = tmp_path / "contract.md"
+    assert main(["docs", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    for table in TABLES:
+        assert f"## {table.name}" in text
+    assert "`ex_poor` (脱贫户)" in text
