@@ -1,7 +1,9 @@
-"""Vectorized parsing of one raw contract column into its canonical dtype.
+"""Vectorized parsing of one raw contract column (an Arrow array) into its canonical pandas dtype.
 
-Each parser returns the parsed values and the problems found: a boolean mask of the rows that
-break a rule, with a sentence per row that names the value and says how to fix it.
+A column arrives as text (CSV, or anything the fast typed CSV read could not convert) or already
+typed (Parquet, or CSV converted by the reader). Each parser returns the parsed values and the
+problems found: a mask of the rows that break a rule, with a sentence per flagged row that
+quotes the value and says how to fix it. Row positions are 0-based here.
 """
 from __future__ import annotations
 
@@ -9,12 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.contract import Column
 
 DATETIME_DTYPE = "datetime64[us]"
 TRUE_SPELLINGS = ("true", "1")
 FALSE_SPELLINGS = ("false", "0")
+NUMBER_PATTERN = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
+TIMESTAMP_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 
 
 @dataclass
@@ -23,180 +29,191 @@ class Problem:
 
     mask: np.ndarray            # bool, one entry per row of the table
     column: str
-    message: pd.Series | str    # per-row sentence (indexed like the flagged rows) or one sentence
+    message: pd.Series | str    # per flagged row (indexed by row position) or one sentence for all
 
 
-def is_blank(raw: pd.Series) -> np.ndarray:
-    """Null, NaN or an empty/whitespace string."""
-    blank = raw.isna().to_numpy().copy()
-    if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
-        text = raw.astype("str")
-        blank |= (text.str.strip() == "").to_numpy()
-    return blank
-
-
-def quoted(raw: pd.Series, mask: np.ndarray) -> pd.Series:
-    """The flagged raw values as `'value'` for messages (cut to 40 characters)."""
-    values = raw[mask].astype("str").str.slice(0, 40)
-    return "'" + values + "'"
-
-
-def as_text(raw: pd.Series) -> pd.Series:
-    """Raw values as stripped strings; numbers written by a spreadsheet lose their `.0`."""
-    if pd.api.types.is_float_dtype(raw.dtype):
-        numbers = raw.to_numpy(dtype="float64", na_value=np.nan)
-        whole = np.isfinite(numbers) & (numbers == np.floor(np.nan_to_num(numbers)))
-        text = raw.astype("str").where(raw.notna(), "").to_numpy(dtype=object)
-        text[whole] = numbers[whole].astype(np.int64).astype(str)
-        return pd.Series(text, index=raw.index, dtype="str")
-    if pd.api.types.is_integer_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype):
-        return raw.astype("str")
-    return raw.astype("str").str.strip()
-
-
-def parse_column(raw: pd.Series, column: Column) -> tuple[pd.Series, list[Problem]]:
+def parse_column(raw: pa.ChunkedArray, column: Column) -> tuple[pd.Series, list[Problem]]:
     """Parse `raw` as `column` declares; blanks become nulls and are checked for `nullable`."""
-    blank = is_blank(raw)
-    parser = _PARSERS[column.kind]
-    values, problems = parser(raw, column, blank)
+    if pa.types.is_dictionary(raw.type):
+        raw = raw.cast(pa.string())
+    text = _trimmed(raw) if _is_text(raw) else None
+    blank = _mask(pc.is_null(raw, nan_is_null=True)) if text is None else _mask(
+        pc.or_kleene(pc.is_null(text), pc.equal(text, "")))
+    values, problems = _PARSERS[column.kind](raw, text, blank, column)
     if not column.nullable and blank.any():
         problems.append(Problem(blank, column.name, f"{column.name} is empty; fill it in, it is required"))
     return values, problems
 
 
-def _parse_str(raw, column, blank):
-    values = as_text(raw).where(~blank, None).astype("str")
+def _is_text(raw: pa.Array) -> bool:
+    return pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type) or pa.types.is_null(raw.type)
+
+
+def _trimmed(raw: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text without surrounding spaces or tabs; the full trim runs only when some value needs it."""
+    if pa.types.is_null(raw.type):
+        return pa.chunked_array([pa.nulls(len(raw), pa.string())])
+    padded = pc.or_kleene(
+        pc.or_kleene(pc.starts_with(raw, " "), pc.ends_with(raw, " ")),
+        pc.or_kleene(pc.starts_with(raw, "\t"), pc.ends_with(raw, "\t")),
+    )
+    return pc.utf8_trim_whitespace(raw) if pc.any(padded).as_py() else raw
+
+
+def _mask(boolean: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(boolean, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def quoted(raw: pa.Array, mask: np.ndarray) -> pd.Series:
+    """The flagged raw values as `'value'` for messages, indexed by row position."""
+    positions = np.flatnonzero(mask)
+    values = pc.take(raw, pa.array(positions)).to_pylist()
+    return pd.Series([f"'{str(v)[:40]}'" for v in values], index=positions, dtype=object)
+
+
+def _flagged(mask: np.ndarray, column: str, raw: pa.Array, sentence: str) -> list[Problem]:
+    """One problem quoting each flagged value before `sentence`; nothing when no row is flagged."""
+    if not mask.any():
+        return []
+    return [Problem(mask, column, f"{column} " + quoted(raw, mask) + f" {sentence}")]
+
+
+def _parse_str(raw, text, blank, column):
+    values = text if text is not None else pc.cast(raw, pa.string())
+    values = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), values)
     problems = []
     if column.digits:
-        pattern = rf"^\d{{{column.digits}}}$"
-        bad = ~blank & ~values.str.match(pattern).fillna(False).to_numpy(dtype=bool)
-        if bad.any():
-            msg = (f"{column.name} " + quoted(raw, bad)
-                   + f" is not a {column.digits}-digit code; write all {column.digits} digits, leading zeros included")
-            problems.append(Problem(bad, column.name, msg))
+        digits = _mask(pc.match_substring_regex(values, rf"^\d{{{column.digits}}}$"))
+        problems += _flagged(~blank & ~digits, column.name, raw,
+                             f"is not a {column.digits}-digit code; write all {column.digits} digits, "
+                             "leading zeros included")
+    return _string_series(values), problems
+
+
+def _string_series(values: pa.Array | pa.ChunkedArray) -> pd.Series:
+    chunked = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+    return pd.Series(chunked.to_pandas(), dtype="str")
+
+
+def _parse_number(raw, text, blank, column):
+    problems = []
+    if text is not None:
+        well_formed = _mask(pc.match_substring_regex(text, NUMBER_PATTERN))
+        problems += _flagged(~blank & ~well_formed, column.name, raw,
+                             "is not a number; write a plain number such as 1200.5")
+        cleaned = pc.if_else(pa.array(well_formed), text, pa.scalar(None, pa.string()))
+        numbers = pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False)
+        ok = well_formed.copy()
+    else:
+        numbers = np.asarray(pc.cast(raw, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
+        ok = ~blank
+    finite = np.isfinite(np.nan_to_num(numbers, nan=0.0))
+    problems += _flagged(ok & ~finite, column.name, raw, "is not a finite number; write a plain number")
+    ok &= finite
+    safe = np.where(ok, numbers, 0.0)
+    if column.kind == "int":
+        fractional = ok & (np.floor(safe) != safe)
+        problems += _flagged(fractional, column.name, raw, "is not a whole number; write an integer")
+    problems += _range_problems(raw, column, safe, ok)
+    values = pd.Series(np.where(ok, numbers, np.nan), dtype="float64")
+    if column.kind == "int":
+        values = values.round().astype("Int64")
     return values, problems
 
 
-def _parse_number(raw, column, blank):
-    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
-        numbers = raw.astype("float64")
-    else:
-        numbers = pd.to_numeric(raw.astype("str").str.strip().where(~blank, None), errors="coerce")
-        numbers = numbers.astype("float64")
-    unparsed = ~blank & ~np.isfinite(numbers.to_numpy(na_value=np.nan))
-    problems = []
-    if unparsed.any():
-        msg = f"{column.name} " + quoted(raw, unparsed) + " is not a number; write a plain number such as 1200.5"
-        problems.append(Problem(unparsed, column.name, msg))
-    ok = ~blank & ~unparsed
-    arr = numbers.to_numpy(na_value=np.nan)
-    if column.kind == "int":
-        fractional = ok & (np.floor(np.where(ok, arr, 0)) != np.where(ok, arr, 0))
-        if fractional.any():
-            msg = f"{column.name} " + quoted(raw, fractional) + " is not a whole number; write an integer"
-            problems.append(Problem(fractional, column.name, msg))
-    problems += _range_problems(raw, column, arr, ok)
-    numbers = numbers.where(ok)
-    if column.kind == "int":
-        numbers = numbers.round().astype("Int64")
-    return numbers, problems
-
-
-def _range_problems(raw, column, arr, ok) -> list[Problem]:
+def _range_problems(raw, column, safe, ok) -> list[Problem]:
     problems = []
     if column.money:
-        negative = ok & (np.where(ok, arr, 0) < 0)
-        if negative.any():
-            msg = (f"{column.name} " + quoted(raw, negative) + " is negative; money amounts must be >= 0 "
-                   "(record a net loss as zero income and the loss as an event)")
-            problems.append(Problem(negative, column.name, msg))
+        problems += _flagged(ok & (safe < 0), column.name, raw,
+                             "is negative; money amounts must be >= 0 "
+                             "(record a net loss as zero income and the loss as an event)")
     low, high = column.min_value, column.max_value
-    if low is not None or high is not None:
-        vals = np.where(ok, arr, low if low is not None else 0)
-        out = ok & (((vals < low) if low is not None else False) | ((vals > high) if high is not None else False))
-        if np.any(out):
-            msg = f"{column.name} " + quoted(raw, out) + f" is outside {low:g}-{high:g}; correct the value"
-            problems.append(Problem(out, column.name, msg))
+    if low is not None and high is not None:
+        problems += _flagged(ok & ((safe < low) | (safe > high)), column.name, raw,
+                             f"is outside {low:g}-{high:g}; correct the value")
     return problems
 
 
-def _parse_bool(raw, column, blank):
-    if pd.api.types.is_bool_dtype(raw.dtype):
-        return raw.astype("boolean"), []
-    text = as_text(raw).str.lower()
-    is_true = text.isin(TRUE_SPELLINGS).to_numpy()
-    is_false = text.isin(FALSE_SPELLINGS).to_numpy()
-    bad = ~blank & ~is_true & ~is_false
-    values = pd.Series(pd.array(np.where(is_true, True, False), dtype="boolean"), index=raw.index)
-    values[~(is_true | is_false)] = pd.NA
-    problems = []
-    if bad.any():
-        msg = f"{column.name} " + quoted(raw, bad) + " is not a boolean; write true or false (or 1 or 0)"
-        problems.append(Problem(bad, column.name, msg))
+def _parse_bool(raw, text, blank, column):
+    if text is None:
+        truth = _mask(raw)
+        values = pd.Series(pd.array(truth, dtype="boolean"))
+        values[blank] = pd.NA
+        return values, []
+    spelling = pc.index_in(pc.utf8_lower(text), value_set=pa.array(TRUE_SPELLINGS + FALSE_SPELLINGS))
+    index = pc.fill_null(spelling, -1).to_numpy(zero_copy_only=False)
+    known = index >= 0
+    values = pd.Series(pd.array(index < len(TRUE_SPELLINGS), dtype="boolean"))
+    values[~known] = pd.NA
+    problems = _flagged(~blank & ~known, column.name, raw, "is not a boolean; write true or false (or 1 or 0)")
     return values, problems
 
 
-def _parse_datetime(raw, column, blank):
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        values = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) is not None else raw
-    elif raw.dtype == object and not blank.all() and not isinstance(raw[~blank].iloc[0], str):
-        values = pd.to_datetime(raw, errors="coerce")
+def _parse_datetime(raw, text, blank, column):
+    if text is None:
+        parsed = _typed_timestamps(raw)
     else:
-        values = pd.to_datetime(raw.astype("str").str.strip().where(~blank, None), errors="coerce", format="ISO8601")
-    values = values.astype(DATETIME_DTYPE)
+        parsed = _text_timestamps(text, blank)
+    values = pd.Series(parsed.astype(DATETIME_DTYPE))
     unparsed = ~blank & values.isna().to_numpy()
-    problems = []
-    if unparsed.any():
-        example = "2023-06-01" if column.kind == "date" else "2023-06-01 09:30:00"
-        msg = f"{column.name} " + quoted(raw, unparsed) + f" is not a valid {column.kind}; write it as {example}"
-        problems.append(Problem(unparsed, column.name, msg))
+    example = "2023-06-01" if column.kind == "date" else "2023-06-01 09:30:00"
+    problems = _flagged(unparsed, column.name, raw, f"is not a valid {column.kind}; write it as {example}")
     if column.kind == "date":
-        with_time = ~blank & ~unparsed & (values != values.dt.normalize()).to_numpy()
-        if with_time.any():
-            msg = f"{column.name} " + quoted(raw, with_time) + " carries a time of day; write the calendar date only"
-            problems.append(Problem(with_time, column.name, msg))
+        micros = values.to_numpy().view(np.int64)
+        with_time = ~blank & ~unparsed & (micros % 86_400_000_000 != 0)
+        problems += _flagged(with_time, column.name, raw, "carries a time of day; write the calendar date only")
     return values, problems
 
 
-def _parse_code(raw, column, blank):
-    text = as_text(raw)
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    mapping = column.label_map
-    mapped_uniques = np.array([mapping.get(u) for u in uniques], dtype=object)
-    known = np.zeros(len(codes), dtype=bool)
-    values = np.full(len(codes), None, dtype=object)
-    has = codes >= 0
-    values[has] = mapped_uniques[codes[has]]
-    known[has] = pd.notna(mapped_uniques[codes[has]])
-    bad = ~blank & ~known
+def _typed_timestamps(raw: pa.Array) -> pd.Series:
+    if pa.types.is_timestamp(raw.type) and raw.type.tz is not None:
+        raw = pc.local_timestamp(raw)
+    if pa.types.is_date(raw.type) or pa.types.is_timestamp(raw.type):
+        return pd.Series(pc.cast(raw, pa.timestamp("us")).to_pandas())
+    return pd.Series(pd.NaT, index=range(len(raw)), dtype=DATETIME_DTYPE)
+
+
+def _text_timestamps(text: pa.Array, blank: np.ndarray) -> pd.Series:
+    parsed = pa.nulls(len(text), pa.timestamp("us"))
+    for fmt in TIMESTAMP_FORMATS:
+        attempt = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
+        parsed = pc.coalesce(parsed, attempt)
+    result = pd.Series(parsed.to_pandas())
+    leftover = ~blank & result.isna().to_numpy()
+    if leftover.any():  # rare spellings (fractions of a second, offsets): pandas' ISO 8601 parser
+        strings = pd.Series(pc.take(text, pa.array(np.flatnonzero(leftover))).to_pylist(), dtype=object)
+        fixed = pd.to_datetime(strings, errors="coerce", format="ISO8601")
+        if getattr(fixed.dt, "tz", None) is not None:
+            fixed = fixed.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+        result = result.astype(DATETIME_DTYPE)
+        result.iloc[np.flatnonzero(leftover)] = fixed.astype(DATETIME_DTYPE).to_numpy()
+    return result
+
+
+def _parse_code(raw, text, blank, column):
+    text = text if text is not None else pc.cast(raw, pa.string())
+    spellings = list(column.label_map)
+    canonical = np.array([column.code_values.index(column.label_map[s]) for s in spellings] + [-1])
+    spelling_index = pc.fill_null(pc.index_in(text, value_set=pa.array(spellings)), -1)
+    codes = canonical[spelling_index.to_numpy(zero_copy_only=False)]
     dtype = pd.CategoricalDtype(list(column.code_values))
-    parsed = pd.Series(pd.Categorical(np.where(known, values, None), dtype=dtype), index=raw.index)
-    problems = []
-    if bad.any():
-        msg = f"{column.name} " + quoted(raw, bad) + f" is not a known code; use one of {_code_list(column)}"
-        problems.append(Problem(bad, column.name, msg))
-    return parsed, problems
+    values = pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
+    problems = _flagged(~blank & (codes < 0), column.name, raw, f"is not a known code; use one of {_code_list(column)}")
+    return values, problems
 
 
-def _parse_codelist(raw, column, blank):
-    text = as_text(raw).where(~blank, "")
-    items = text.str.split(";")
-    exploded = items.explode().str.strip()
-    mapping = column.label_map
-    mapped = exploded.map(mapping)
-    unknown_item = mapped.isna() & exploded.ne("")
-    row_unknown = unknown_item.groupby(level=0).any().reindex(raw.index, fill_value=False).to_numpy()
-    counts = mapped.notna().groupby(level=0).sum().reindex(raw.index, fill_value=0).to_numpy()
-    joined = mapped.dropna().groupby(level=0).agg(";".join).reindex(raw.index)
-    problems = []
-    bad = ~blank & row_unknown
-    if bad.any():
-        msg = f"{column.name} " + quoted(raw, bad) + f" holds an unknown code; use codes from {_code_list(column)}"
-        problems.append(Problem(bad, column.name, msg))
+def _parse_codelist(raw, text, blank, column):
+    text = pd.Series((text if text is not None else pc.cast(raw, pa.string())).to_pandas(), dtype=object)
+    exploded = text.where(~blank, "").str.split(";").explode().str.strip()
+    mapped = exploded.map(column.label_map)
+    unknown = (mapped.isna() & exploded.ne("")).groupby(level=0).any().reindex(text.index, fill_value=False)
+    counts = mapped.notna().groupby(level=0).sum().reindex(text.index, fill_value=0).to_numpy()
+    joined = mapped.dropna().groupby(level=0).agg(";".join).reindex(text.index)
+    bad = ~blank & unknown.to_numpy(dtype=bool)
     too_many = ~blank & (counts > (column.max_items or 10**9))
-    if too_many.any():
-        msg = f"{column.name} " + quoted(raw, too_many) + f" holds more than {column.max_items} codes; keep the main {column.max_items}"
-        problems.append(Problem(too_many, column.name, msg))
+    problems = _flagged(bad, column.name, raw, f"holds an unknown code; use codes from {_code_list(column)}")
+    problems += _flagged(too_many, column.name, raw,
+                         f"holds more than {column.max_items} codes; keep the main {column.max_items}")
     values = joined.where(~(bad | too_many) & ~blank, None).astype("str")
     return values, problems
 

@@ -5,13 +5,18 @@ accepted rows in canonical codes and dtypes.
 """
 from __future__ import annotations
 
+import csv
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
-from features.contract import TABLE_NAMES
+from features.contract import TABLE_NAMES, TABLES_BY_NAME
 from features.validate import ValidationResult, validate_tables
 from stayout.errors import TableUnusableError
 
@@ -47,18 +52,58 @@ def table_path(data_dir: Path, table: str) -> Path:
     return found[0]
 
 
-def read_raw_table(path: Path, table: str) -> pd.DataFrame:
-    """The file's rows in file order with their values as written (CSV: all text)."""
+def read_raw_table(path: Path, table: str) -> pa.Table:
+    """The file's rows in file order: Parquet as stored; CSV converted where every value converts."""
     try:
         if _is_parquet(path):
-            return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
+            return pq.read_table(path)
+        return _read_csv(path, table)
+    except TableUnusableError:
+        raise
     except UnicodeDecodeError as exc:
         raise TableUnusableError(table, str(path), f"the file is not UTF-8 text ({exc.reason})",
                                  "save it again as UTF-8 CSV") from exc
-    except Exception as exc:  # pyarrow and the CSV parser raise many kinds; all mean the file is unreadable
+    except Exception as exc:  # pyarrow raises many kinds; all mean the file is unreadable
         raise TableUnusableError(table, str(path), f"the file cannot be read ({type(exc).__name__}: {exc})",
                                  "export the table again as UTF-8 CSV with a header row, or as Parquet") from exc
+
+
+# Columns the CSV reader may convert while reading; a column with any value it cannot convert is
+# read again as text, and validation then names each bad value.
+_FAST_TYPES = {
+    "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
+    "date": pa.timestamp("us"), "timestamp": pa.timestamp("us"),
+}
+_CSV_COLUMN_ERROR = re.compile(r"In CSV column #(\d+)")
+
+
+def _read_csv(path: Path, table: str) -> pa.Table:
+    header = _csv_header(path)
+    declared = {c.name: c for c in TABLES_BY_NAME[table].columns}
+    types = {name: _FAST_TYPES.get(declared[name].kind, pa.string()) if name in declared else pa.string()
+             for name in header}
+    for _ in range(len(header) + 1):
+        options = pa_csv.ConvertOptions(
+            column_types=types, null_values=[""], strings_can_be_null=False,
+            true_values=["true", "True", "TRUE", "1"], false_values=["false", "False", "FALSE", "0"],
+        )
+        try:
+            return pa_csv.read_csv(path, convert_options=options)
+        except pa.ArrowInvalid as exc:
+            match = _CSV_COLUMN_ERROR.search(str(exc))
+            if not match or types[header[int(match.group(1))]] == pa.string():
+                raise
+            types[header[int(match.group(1))]] = pa.string()
+    raise TableUnusableError(table, str(path), "the file cannot be read", "export the table again")
+
+
+def _csv_header(path: Path) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), None)
+    if not header:
+        raise TableUnusableError(Path(path).stem, str(path), "the file is empty, without a header row",
+                                 "export the table again with its header row")
+    return header
 
 
 def _is_parquet(path: Path) -> bool:
@@ -66,7 +111,7 @@ def _is_parquet(path: Path) -> bool:
         return handle.read(4) == b"PAR1"
 
 
-def read_raw_export(data_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+def read_raw_export(data_dir: Path) -> tuple[dict[str, pa.Table], dict[str, str]]:
     raw, sources = {}, {}
     for name in TABLE_NAMES:
         path = table_path(data_dir, name)

@@ -8,6 +8,8 @@ from features.contract import AREA_PREFIXES, Table
 from features.parse import Problem
 
 QUARTER_START_MONTHS = (1, 4, 7, 10)
+MICROS_PER_DAY = 86_400_000_000
+DAY_OFFSET = 500_000  # keeps day numbers positive back to the year 600, so pairs pack into one integer
 
 
 def row_rule_problems(table: Table, parsed: pd.DataFrame) -> list[Problem]:
@@ -40,18 +42,30 @@ def _not_before(parsed: pd.DataFrame, earlier: str, later: str, template: str) -
 def _period_problems(parsed: pd.DataFrame) -> list[Problem]:
     start, end = parsed["period_start"], parsed["period_end"]
     present = (start.notna() & end.notna()).to_numpy()
-    month_end = start + pd.offsets.MonthEnd(0)
-    quarter_end = start + pd.offsets.MonthEnd(3)
-    starts_month = (start.dt.day == 1).to_numpy()
-    is_month = starts_month & (end == month_end).to_numpy()
-    is_quarter = starts_month & start.dt.month.isin(QUARTER_START_MONTHS).to_numpy() & (end == quarter_end).to_numpy()
-    bad = present & ~(is_month | is_quarter)
+    start_day = start.to_numpy().view(np.int64) // MICROS_PER_DAY + DAY_OFFSET
+    end_day = end.to_numpy().view(np.int64) // MICROS_PER_DAY + DAY_OFFSET
+    pair_codes, pairs = pd.factorize(np.where(present, start_day * 1_000_000 + end_day, -1))
+    pair_starts = (pairs // 1_000_000 - DAY_OFFSET).astype("datetime64[D]")
+    pair_ends = (pairs % 1_000_000 - DAY_OFFSET).astype("datetime64[D]")
+    bad = present & ~_whole_month_or_quarter(pair_starts, pair_ends)[pair_codes]
     if not bad.any():
         return []
     message = ("period " + start[bad].dt.strftime("%Y-%m-%d") + " to " + end[bad].dt.strftime("%Y-%m-%d")
                + " is not one whole calendar month or quarter; split it into months"
                  " (first to last day) or give a calendar quarter")
     return [Problem(bad, "period_start;period_end", message)]
+
+
+def _whole_month_or_quarter(start_days: np.ndarray, end_days: np.ndarray) -> np.ndarray:
+    """Checked on the distinct (start, end) pairs only: a table repeats few periods."""
+    start_month = start_days.astype("datetime64[M]")
+    starts_month = start_month.astype("datetime64[D]") == start_days
+    month_end = (start_month + 1).astype("datetime64[D]") - 1
+    quarter_end = (start_month + 3).astype("datetime64[D]") - 1
+    month_of_year = start_month.astype(np.int64) % 12 + 1
+    is_month = starts_month & (end_days == month_end)
+    is_quarter = starts_month & np.isin(month_of_year, QUARTER_START_MONTHS) & (end_days == quarter_end)
+    return is_month | is_quarter
 
 
 def _agreement_problems(table: Table, parsed: pd.DataFrame) -> list[Problem]:

@@ -5,10 +5,13 @@ row) or quarantined with the column at fault and a reason a clerk can act on.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.contract import TABLES, Table
 from features.parse import Problem, parse_column
@@ -16,6 +19,7 @@ from features.rules import row_rule_problems
 from stayout.errors import TableUnusableError
 
 QUARANTINE_EXTRA_COLUMNS = ("row_number", "column", "reason")
+PARSE_THREADS = 2
 
 
 @dataclass
@@ -54,11 +58,19 @@ class ValidationResult:
 class _References:
     """Keys accepted so far, which later tables must reference."""
 
-    values: dict[str, set] = field(default_factory=dict)
+    values: dict[str, pa.Array] = field(default_factory=dict)
 
     def add(self, table: str, accepted: pd.DataFrame) -> None:
         for column in accepted.columns:
-            self.values[f"{table}.{column}"] = set(accepted[column].dropna().unique())
+            values = accepted[column]
+            if pd.api.types.is_string_dtype(values.dtype) and not isinstance(values.dtype, pd.CategoricalDtype):
+                self.values[f"{table}.{column}"] = pa.array(values.dropna().unique(), pa.string())
+
+    def positions(self, reference: str, values: pd.Series) -> np.ndarray:
+        """Each value's position among the accepted keys named by `reference` ("table.column"), -1 if absent."""
+        keys = self.values.get(reference, pa.array([], pa.string()))
+        found = pc.index_in(pa.array(values, pa.string()), value_set=keys)
+        return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str] | None = None) -> ValidationResult:
@@ -78,71 +90,109 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str]
     return ValidationResult(results)
 
 
-def validate_table(table: Table, raw: pd.DataFrame, references: _References | None = None,
+def validate_table(table: Table, raw: pa.Table | pd.DataFrame, references: _References | None = None,
                    source: str | None = None) -> TableResult:
     """Validate one table; `references` holds the accepted keys of the tables it points to."""
-    raw = raw.reset_index(drop=True)
-    raw.index = pd.RangeIndex(1, len(raw) + 1, name="row_number")
-    contract_raw, warnings = _contract_columns(table, raw, source or table.name)
-    repeat = contract_raw.duplicated(keep="first").to_numpy().copy()
-    parsed, problems = _parse_table(table, contract_raw)
+    if isinstance(raw, pd.DataFrame):
+        raw = pa.Table.from_pandas(raw, preserve_index=False)
+    columns, warnings = _contract_columns(table, raw, source or table.name)
+    parsed, problems = _parse_table(table, columns, raw.num_rows)
     problems += row_rule_problems(table, parsed)
-    problems += _reference_problems(table, parsed, references or _References())
-    rejected = _any(problems, len(raw)) & ~repeat
+    reference_problems, key_codes = _reference_problems(table, parsed, references or _References())
+    problems += reference_problems
+    rejected = _any(problems, raw.num_rows)
+    repeat = _repeats(parsed, ~rejected, key_codes)
     if table.kind != "measure":
-        same_content = parsed.duplicated(keep="first").to_numpy() & ~rejected & ~repeat
-        repeat |= same_content
         conflict = _key_conflicts(table, parsed, ~rejected & ~repeat)
         problems += conflict
-        rejected |= _any(conflict, len(raw))
+        rejected |= _any(conflict, raw.num_rows)
     keep = ~rejected & ~repeat
-    accepted = _finalize_dtypes(table, parsed[keep]).reset_index(drop=True)
+    accepted = parsed if keep.all() else parsed[keep].reset_index(drop=True)
     quarantined = _quarantine_frame(raw, rejected, problems)
-    return TableResult(table.name, accepted, quarantined, read=len(raw), collapsed=int(repeat.sum()),
-                       warnings=warnings)
+    return TableResult(table.name, _finalize_dtypes(table, accepted), quarantined, read=raw.num_rows,
+                       collapsed=int(repeat.sum()), warnings=warnings)
 
 
-def _contract_columns(table: Table, raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[str]]:
-    present = set(raw.columns)
-    warnings = []
+def _contract_columns(table: Table, raw: pa.Table, source: str) -> tuple[dict[str, pa.ChunkedArray], list[str]]:
+    present = set(raw.column_names)
     for column in table.columns:
         if column.name not in present and not column.nullable:
             raise TableUnusableError(table.name, source, f"required column {column.name} is missing",
                                      f"add the column {column.name} ({column.kind}) with the header spelled exactly so",
                                      column=column.name)
-    extra = [c for c in raw.columns if c not in table.column_names]
+    warnings = []
+    extra = [c for c in raw.column_names if c not in table.column_names]
     if extra:
         warnings.append(f"{table.name}: extra columns ignored: {', '.join(map(str, extra))}")
-    frame = pd.DataFrame(index=raw.index)
+    columns = {}
     for column in table.columns:
-        frame[column.name] = raw[column.name] if column.name in present else pd.Series(None, index=raw.index,
-                                                                                        dtype=object)
-    return frame, warnings
+        columns[column.name] = (raw.column(column.name) if column.name in present
+                                else pa.chunked_array([pa.nulls(raw.num_rows, pa.string())]))
+    return columns, warnings
 
 
-def _parse_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    parsed = {}
-    problems: list[Problem] = []
-    for column in table.columns:
-        parsed[column.name], column_problems = parse_column(raw[column.name], column)
-        problems += column_problems
-    return pd.DataFrame(parsed, index=raw.index), problems
+def _parse_table(table: Table, raw_columns: dict[str, pa.ChunkedArray], n_rows: int) -> tuple[pd.DataFrame, list[Problem]]:
+    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:  # Arrow kernels release the GIL
+        outcomes = list(pool.map(lambda column: parse_column(raw_columns[column.name], column), table.columns))
+    parsed = {column.name: values for column, (values, _) in zip(table.columns, outcomes)}
+    problems = [problem for _, column_problems in outcomes for problem in column_problems]
+    return pd.DataFrame(parsed, index=pd.RangeIndex(n_rows), copy=False), problems
 
 
-def _reference_problems(table: Table, parsed: pd.DataFrame, references: _References) -> list[Problem]:
-    problems = []
+def _repeats(parsed: pd.DataFrame, candidates: np.ndarray, key_codes: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows among `candidates` equal in every column to an earlier candidate row."""
+    repeat = np.zeros(len(parsed), dtype=bool)
+    positions = np.flatnonzero(candidates)
+    if len(positions) < 2:
+        return repeat
+    hashes = _row_hashes(parsed, key_codes)[positions]
+    ordered = np.sort(hashes)
+    shared = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    maybe = positions[np.isin(hashes, shared)]
+    if len(maybe):
+        exact = parsed.iloc[maybe].duplicated(keep="first").to_numpy()
+        repeat[maybe[exact]] = True
+    return repeat
+
+
+def _row_hashes(frame: pd.DataFrame, key_codes: dict[str, np.ndarray]) -> np.ndarray:
+    """A 64-bit hash of each row's parsed values (equal rows hash equal; collisions are re-checked)."""
+    hashes = np.full(len(frame), 0xCBF29CE484222325, dtype=np.uint64)
+    for name in frame.columns:
+        bits = key_codes[name].astype(np.int64).view(np.uint64) if name in key_codes else _column_bits(frame[name])
+        hashes ^= bits
+        hashes *= np.uint64(0x100000001B3)
+        hashes ^= hashes >> np.uint64(29)
+    return hashes
+
+
+def _column_bits(values: pd.Series) -> np.ndarray:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy().astype(np.int64).view(np.uint64)
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values.to_numpy().view(np.int64).view(np.uint64)
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        return np.nan_to_num(numbers, nan=-1.5e300).view(np.uint64)
+    return pd.factorize(values)[0].astype(np.int64).view(np.uint64)
+
+
+def _reference_problems(table: Table, parsed: pd.DataFrame,
+                        references: _References) -> tuple[list[Problem], dict[str, np.ndarray]]:
+    """Rows pointing at keys that were not accepted, and each reference column's key positions."""
+    problems, key_codes = [], {}
     for column in table.columns:
         if not column.references:
             continue
         target_table = column.references.split(".")[0]
-        known = references.values.get(column.references, set())
         values = parsed[column.name]
-        bad = (values.notna() & ~values.isin(known)).to_numpy()
+        key_codes[column.name] = references.positions(column.references, values)
+        bad = values.notna().to_numpy() & (key_codes[column.name] < 0)
         if bad.any():
             message = (f"{column.name} '" + values[bad].astype("str") + f"' is not an accepted {target_table} key "
                        f"(absent from {target_table} or quarantined there); add it to {target_table} or correct the id")
             problems.append(Problem(bad, column.name, message))
-    return problems
+    return problems, key_codes
 
 
 def _key_conflicts(table: Table, parsed: pd.DataFrame, candidates: np.ndarray) -> list[Problem]:
@@ -152,10 +202,10 @@ def _key_conflicts(table: Table, parsed: pd.DataFrame, candidates: np.ndarray) -
     later = subset.duplicated(keep="first")
     if not later.any():
         return []
-    first_rows = subset.reset_index().groupby(key, sort=False, dropna=False)["row_number"].transform("first")
-    first_rows.index = subset.index
+    first_rows = (subset.index.to_series() + 1).groupby([subset[k] for k in key], sort=False,
+                                                        dropna=False, observed=True).transform("first")
     bad = np.zeros(len(parsed), dtype=bool)
-    bad[parsed.index.get_indexer(later[later].index)] = True
+    bad[later[later].index.to_numpy()] = True
     name = table.key[0] if len(table.key) == 1 else "+".join(table.key)
     what = "duplicate id with different content" if table.kind == "id" else \
         "same key and recorded_at as another version with different content"
@@ -171,24 +221,26 @@ def _any(problems: list[Problem], n: int) -> np.ndarray:
     return mask
 
 
-def _quarantine_frame(raw: pd.DataFrame, rejected: np.ndarray, problems: list[Problem]) -> pd.DataFrame:
-    out = raw[rejected].copy()
-    columns = pd.Series("", index=out.index, dtype=object)
-    reasons = pd.Series("", index=out.index, dtype=object)
+def _quarantine_frame(raw: pa.Table, rejected: np.ndarray, problems: list[Problem]) -> pd.DataFrame:
+    positions = np.flatnonzero(rejected)
+    out = raw.take(pa.array(positions)).to_pandas()
+    out.index = positions
+    columns = pd.Series("", index=positions, dtype=object)
+    reasons = pd.Series("", index=positions, dtype=object)
     for problem in problems:
-        hit = problem.mask[rejected]
+        hit = problem.mask[positions]
         if not hit.any():
             continue
-        index = out.index[hit]
+        index = positions[hit]
         message = problem.message if isinstance(problem.message, str) else problem.message.reindex(index)
         sep_c = np.where(columns[index] == "", "", ";")
         sep_r = np.where(reasons[index] == "", "", "; ")
         columns[index] = columns[index] + sep_c + problem.column
         reasons[index] = reasons[index] + sep_r + message
+    out["row_number"] = positions + 1
     out["column"] = columns.map(_unique_columns) if len(out) else columns
     out["reason"] = reasons
-    out = out.reset_index()
-    return out[[*raw.columns, *QUARANTINE_EXTRA_COLUMNS]]
+    return out.reset_index(drop=True)[[*raw.column_names, *QUARANTINE_EXTRA_COLUMNS]]
 
 
 def _unique_columns(joined: str) -> str:

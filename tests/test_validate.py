@@ -199,3 +199,13 @@ def test_unreadable_file_is_an_unusable_table(tmp_path):
     (data_dir / "visits.csv").write_bytes(b"\xff\xfe\x00broken")
     with pytest.raises(TableUnusableError, match="visits"):
         read_export(data_dir)
+
+
+def test_values_with_surrounding_spaces_are_trimmed():
+    tables = tiny_tables()
+    tables["income"].loc[0, "household_id"] = " H001"
+    tables["income"].loc[1, "source"] = "wage_migrant\t"
+    income = _validate(tables).tables["income"]
+    assert len(income.quarantined) == 0
+    assert income.accepted.loc[0, "household_id"] == "H001"
+    assert income.accepted.loc[1, "source"] == "wage_migrant"

@@ -1,0 +1,25 @@
+"""`make bench`: every benchmark, each printing its figures and its ratio to a reference from the same run."""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from benchmarks import bench_simulate, bench_validation
+from stayout.home import OFFLINE_ENVIRONMENT
+
+
+def main() -> None:
+    os.environ.update(OFFLINE_ENVIRONMENT)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--only", choices=("validation", "simulate"), default=None)
+    parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("STAYOUT_HOME", ".stayout")) / "bench")
+    args = parser.parse_args()
+    if args.only in (None, "validation"):
+        bench_validation.run(10_000_000, args.workdir)
+    if args.only in (None, "simulate"):
+        bench_simulate.run(100_000, 48, args.workdir)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Validation speed: rows per second on 10 million income rows, against plain pandas reading.
+
+Target: reading and validating the income table takes at most 3x reading it with plain pandas.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.common import measured, print_table, report_step, run_step
+
+SOURCES = ("wage_local", "wage_migrant", "agriculture", "pension", "dibao", "subsidy")
+DATA_SOURCES = ("department", "survey", "self_report")
+
+
+def make_income_csv(path: Path, rows: int, seed: int = 1) -> int:
+    """A valid income table of `rows` rows, with the households it references (written as CSV)."""
+    rng = np.random.default_rng(seed)
+    months = pd.period_range("2020-01", periods=60, freq="M")
+    households = max(rows // 50, 1)
+    month_index = rng.integers(0, len(months), rows)
+    period_start = months.start_time[month_index]
+    period_end = months.end_time[month_index].normalize()
+    lag_days = rng.integers(1, 60, rows)
+    frame = pd.DataFrame({
+        "household_id": pd.Series(rng.integers(0, households, rows)).map("H{:07d}".format),
+        "period_start": period_start.strftime("%Y-%m-%d"),
+        "period_end": period_end.strftime("%Y-%m-%d"),
+        "source": np.array(SOURCES)[rng.integers(0, len(SOURCES), rows)],
+        "amount_yuan": np.round(rng.gamma(2.0, 800.0, rows), 2),
+        "data_source": np.array(DATA_SOURCES)[rng.integers(0, 3, rows)],
+        "recorded_at": (period_end + pd.to_timedelta(lag_days, unit="D")).strftime("%Y-%m-%d"),
+    })
+    frame.to_csv(path, index=False)
+    return households
+
+
+def step_plain(path: str) -> dict:
+    result = {"step": "plain"}
+    with measured(result):
+        frame = pd.read_csv(path)
+    result["rows"] = len(frame)
+    return result
+
+
+def step_validate(path: str, households: int) -> dict:
+    from features.contract import table
+    from features.read import read_raw_table
+    from features.validate import _References, validate_table
+
+    known = pd.DataFrame({"household_id": pd.Series([f"H{i:07d}" for i in range(households)], dtype="str")})
+    references = _References()
+    references.add("households", known)
+    result = {"step": "validate"}
+    with measured(result):
+        raw = read_raw_table(Path(path), "income")
+        outcome = validate_table(table("income"), raw, references)
+    result.update(rows=outcome.read, accepted=len(outcome.accepted), quarantined=len(outcome.quarantined))
+    return result
+
+
+def run(rows: int, workdir: Path) -> dict:
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / f"income-{rows}.csv"
+    households = max(rows // 50, 1)
+    if not path.exists():  # the same seed always writes the same file
+        make_income_csv(path, rows)
+    plain = run_step("benchmarks.bench_validation", "--step", "plain", str(path))
+    checked = run_step("benchmarks.bench_validation", "--step", "validate", str(path), "--households", str(households))
+    ratio = checked["seconds"] / plain["seconds"]
+    print_table(f"validation of {rows:,} income rows (CSV)", [
+        ("plain pandas read_csv", f"{plain['seconds']:.1f} s, peak {plain['peak_gib']:.2f} GiB"),
+        ("read + validate", f"{checked['seconds']:.1f} s, peak {checked['peak_gib']:.2f} GiB, "
+                            f"{checked['accepted']:,} accepted, {checked['quarantined']:,} quarantined"),
+        ("rows per second", f"{rows / checked['seconds']:,.0f}"),
+        ("ratio to plain read", f"{ratio:.2f}x (target <= 3x) {'OK' if ratio <= 3 else 'MISSED'}"),
+    ])
+    return {"validation_ratio": ratio, "validation_rows_per_s": rows / checked["seconds"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--step", choices=("plain", "validate"))
+    parser.add_argument("path", nargs="?")
+    parser.add_argument("--households", type=int, default=0)
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--workdir", type=Path, default=Path(".stayout/bench"))
+    args = parser.parse_args()
+    if args.step == "plain":
+        report_step(step_plain(args.path))
+    elif args.step == "validate":
+        report_step(step_validate(args.path, args.households))
+    else:
+        run(args.rows, args.workdir)
+
+
+if __name__ == "__main__":
+    main()
