@@ -37,7 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 docs: $(STAMP)
-	$(BIN)/stayout docs --out docs/data-contract.md
+	$(BIN)/stayout docs --out docs
 
 clean:
 	rm -rf $(VENV) .stayout .pytest_cache

@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from stayout.errors import StayoutError
+from stayout.errors import InputError, StayoutError
 from stayout.home import go_offline, quarantine_dir_for
 
 log = logging.getLogger("stayout")
@@ -47,8 +47,18 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="folder for rejected rows (default $STAYOUT_HOME/quarantine/<export folder>)")
     validate.set_defaults(handler=_validate)
 
-    docs = commands.add_parser("docs", help="write the data contract page generated from its declaration")
-    docs.add_argument("--out", type=Path, default=Path("docs/data-contract.md"))
+    features = commands.add_parser("features", help="point-in-time features (and labels) of the cohort")
+    features.add_argument("data_dir", type=Path)
+    dates = features.add_mutually_exclusive_group(required=True)
+    dates.add_argument("--as-of", action="append", metavar="YYYY-MM-DD", help="an as-of date (repeatable)")
+    dates.add_argument("--monthly", nargs=2, metavar=("FROM", "TO"),
+                       help="the first day of each month from FROM to TO (YYYY-MM), both included")
+    features.add_argument("--labels", action="store_true", help="add relapse_12m and its parts (null until final)")
+    features.add_argument("--out", type=Path, required=True, help="output Parquet file")
+    features.set_defaults(handler=_features)
+
+    docs = commands.add_parser("docs", help="write the pages generated from the contract and the feature catalogue")
+    docs.add_argument("--out", type=Path, default=Path("docs"), help="folder for data-contract.md and features.md")
     docs.set_defaults(handler=_docs)
     return parser
 
@@ -85,12 +95,45 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _features(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from features.build import build_features
+    from features.labels import attach_labels
+    from features.read import read_export
+    from features.timeline import as_of_dates
+
+    try:
+        dates = as_of_dates(args.as_of, tuple(args.monthly) if args.monthly else None)
+    except ValueError as exc:
+        raise InputError(f"as-of dates: {exc}; write dates as 2023-06-01 and months as 2023-06") from exc
+    export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
+    _report_quarantine(export)
+    progress = (lambda items: tqdm(items, desc="as-of dates", unit="date")) if len(dates) > 1 else None
+    frame = build_features(export.tables, dates, progress=progress)
+    if args.labels:
+        frame = attach_labels(frame, export.tables)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(args.out, index=False)
+    print(f"wrote {len(frame):,} rows ({frame['household_id'].nunique():,} households, {len(dates)} as-of dates, "
+          f"{frame.shape[1] - 2} columns) to {args.out}")
+    return 0
+
+
+def _report_quarantine(export) -> None:
+    quarantined = sum(len(t.quarantined) for t in export.validation.tables.values())
+    if quarantined:
+        log.warning("%d rows were quarantined while reading %s; see stayout validate", quarantined, export.data_dir)
+
+
 def _docs(args: argparse.Namespace) -> int:
+    from features.catalogue_docs import render_catalogue
     from features.contract_docs import render_contract
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render_contract(), encoding="utf-8")
-    print(f"wrote {args.out}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, text in (("data-contract.md", render_contract()), ("features.md", render_catalogue())):
+        (args.out / name).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out / name}")
     return 0
 
 

@@ -23,10 +23,10 @@ def test_docs_page_is_generated_from_the_declaration():
     assert on_disk == render_contract(), "docs/data-contract.md is stale: run `stayout docs`"
 
 
-def test_docs_command_writes_the_page(tmp_path):
-    out = tmp_path / "contract.md"
-    assert main(["docs", "--out", str(out)]) == 0
-    text = out.read_text(encoding="utf-8")
+def test_docs_command_writes_the_pages(tmp_path):
+    assert main(["docs", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "features.md").exists()
+    text = (tmp_path / "data-contract.md").read_text(encoding="utf-8")
     for table in TABLES:
         assert f"## {table.name}" in text
     assert "`ex_poor` (脱贫户)" in text

@@ -1,0 +1,65 @@
+"""Point-in-time features for the cohort at one or more as-of dates, in catalogue order."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from features.blocks_money import income_features, spending_features
+from features.blocks_people import member_features
+from features.blocks_records import history_features, place_features, shock_features, signal_features
+from features.catalogue import FEATURES, FEATURE_NAMES
+from features.context import PreparedExport, as_of_context
+
+KEY_COLUMNS = ("household_id", "as_of")
+
+
+def build_features(tables: dict[str, pd.DataFrame], as_of_dates: Iterable[pd.Timestamp],
+                   progress: Callable[[Iterable], Iterable] | None = None) -> pd.DataFrame:
+    """One row per cohort household and as-of date: `household_id`, `as_of`, then the catalogue.
+
+    Pure: `tables` (validated contract tables) are not modified. The work every date shares
+    (household codes, sorted monthly amounts) is done once.
+    """
+    prepared = PreparedExport.prepare(tables)
+    dates = [pd.Timestamp(d) for d in as_of_dates]
+    frames = [features_as_of(prepared, as_of) for as_of in (progress(dates) if progress else dates)]
+    return pd.concat(frames, ignore_index=True) if frames else empty_features()
+
+
+def features_as_of(prepared: PreparedExport, as_of: pd.Timestamp) -> pd.DataFrame:
+    ctx = as_of_context(prepared, as_of)
+    values = income_features(ctx)
+    income_12m_total = values.pop("_income_12m_total")
+    values.update(spending_features(ctx, income_12m_total))
+    values.update(member_features(ctx))
+    values.update(shock_features(ctx))
+    values.update(signal_features(ctx, values["income_pc_12m"]))
+    values.update(history_features(ctx))
+    values.update(place_features(ctx))
+    rows = {"household_id": ctx.households["household_id"].astype("str").to_numpy(),
+            "as_of": np.full(len(ctx.codes), np.datetime64(ctx.as_of, "us"))}
+    for feature in FEATURES:
+        rows[feature.name] = values[feature.name][ctx.codes]
+    return finalize(pd.DataFrame(rows))
+
+
+def finalize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Catalogue dtypes and imputation rules, columns in catalogue order."""
+    out = {"household_id": frame["household_id"].astype("str"), "as_of": frame["as_of"].astype("datetime64[us]")}
+    for feature in FEATURES:
+        column = pd.Series(frame[feature.name], dtype="float64") if feature.dtype != "bool" else frame[feature.name]
+        if feature.dtype == "bool":
+            out[feature.name] = pd.Series(column).fillna(False).astype(bool)
+        elif feature.imputation == "zero":
+            filled = column.fillna(0.0)
+            out[feature.name] = filled.astype("int64") if feature.dtype == "int" else filled
+        else:
+            out[feature.name] = column
+    return pd.DataFrame(out, columns=[*KEY_COLUMNS, *FEATURE_NAMES])
+
+
+def empty_features() -> pd.DataFrame:
+    return finalize(pd.DataFrame({"household_id": pd.Series(dtype="str"), "as_of": pd.Series(dtype="datetime64[us]"),
+                                  **{f.name: pd.Series(dtype="float64") for f in FEATURES}}))

@@ -1,0 +1,49 @@
+"""What was known about each household as of a date: latest versions, the cohort, present members.
+
+Every function takes `as_of` explicitly and only uses rows with `recorded_at < as_of`; status
+dates recorded on earlier rows (`eliminated_on`, `resolved_at`, `end_on`) count only once they
+are before `as_of`. Nothing here reads files, the clock or the environment.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def known_before(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    return frame[frame["recorded_at"] < as_of]
+
+
+def latest_versions(frame: pd.DataFrame, key: str, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The latest row per `key` known before `as_of` (on a tie, the later row in the file)."""
+    known = known_before(frame, as_of)
+    ordered = known.assign(_order=np.arange(len(known))).sort_values(["recorded_at", "_order"], kind="stable")
+    return ordered.drop_duplicates(key, keep="last").drop(columns="_order").sort_values(key).reset_index(drop=True)
+
+
+def open_case_households(cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.Index:
+    """Households with a case known before `as_of`, identified before it and not yet eliminated."""
+    known = known_before(cases, as_of)
+    eliminated = known["eliminated_on"].notna() & (known["eliminated_on"] < as_of)
+    open_cases = known[(known["identified_on"] < as_of) & ~eliminated]
+    return pd.Index(open_cases["household_id"].unique())
+
+
+def cohort(households: pd.DataFrame, cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Latest household rows of the cohort at `as_of`: existing, and not an open monitoring case."""
+    latest = latest_versions(households, "household_id", as_of)
+    exists = latest["dissolved_on"].isna() | (latest["dissolved_on"] >= as_of)
+    not_monitored = ~latest["household_id"].isin(open_case_households(cases, as_of))
+    return latest[exists & not_monitored].reset_index(drop=True)
+
+
+def present_members(members: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Latest known rows of the members in their household on the day before `as_of`."""
+    latest = latest_versions(members, "person_id", as_of)
+    present = (latest["joined_on"] < as_of) & (latest["left_on"].isna() | (latest["left_on"] >= as_of))
+    return latest[present].reset_index(drop=True)
+
+
+def ages(members: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """Age in whole years reached in the as-of year (birth year is all the contract holds)."""
+    return pd.Timestamp(as_of).year - members["birth_year"].astype("int64")

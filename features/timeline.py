@@ -1,0 +1,69 @@
+"""Calendar helpers: months as integers, as-of dates, household codes shared by every table."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+def month_number(dates: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+    """Months since 1970-01 (January 1970 is 0); NaT becomes a very small number."""
+    values = np.asarray(pd.DatetimeIndex(dates).to_numpy().astype("datetime64[M]").astype(np.int64))
+    return values
+
+
+def month_of(as_of: pd.Timestamp) -> int:
+    return int(np.datetime64(pd.Timestamp(as_of).to_datetime64(), "M").astype(np.int64))
+
+
+def month_start(month: int | np.ndarray) -> pd.Timestamp | pd.DatetimeIndex:
+    return pd.to_datetime(np.asarray(month, dtype="int64").astype("datetime64[M]"))
+
+
+def months_between(later: pd.Timestamp, earlier: pd.Series) -> pd.Series:
+    """Whole and fractional months from `earlier` to `later` (30.4375 days a month)."""
+    return (pd.Timestamp(later) - earlier).dt.total_seconds() / (30.4375 * 86400)
+
+
+def as_of_dates(single: list[str] | None = None, monthly: tuple[str, str] | None = None) -> list[pd.Timestamp]:
+    """The as-of dates asked for: given dates, or the first day of each month from one month to another."""
+    dates = [pd.Timestamp(d).normalize() for d in (single or [])]
+    if monthly:
+        start, end = (pd.Period(m, "M") for m in monthly)
+        dates += [p.start_time for p in pd.period_range(start, end, freq="M")]
+    if not dates:
+        raise ValueError("give at least one as-of date")
+    return sorted(set(dates))
+
+
+@dataclass(frozen=True)
+class HouseholdIndex:
+    """Every household id of an export, coded 0..n-1 once, so tables join by integer."""
+
+    ids: pd.Index
+
+    @classmethod
+    def from_tables(cls, tables: dict[str, pd.DataFrame]) -> "HouseholdIndex":
+        return cls(pd.Index(pd.unique(tables["households"]["household_id"].astype("str"))))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def codes(self, household_ids: pd.Series) -> np.ndarray:
+        """Codes of `household_ids` (-1 for an id the households table lacks)."""
+        return self.ids.get_indexer(household_ids.astype("str"))
+
+
+def first_of_runs(values: np.ndarray) -> np.ndarray:
+    """True where a run of equal neighbouring values starts (sorted data: the first of each group)."""
+    starts = np.ones(len(values), dtype=bool)
+    starts[1:] = values[1:] != values[:-1]
+    return starts
+
+
+def last_of_runs(values: np.ndarray) -> np.ndarray:
+    """True where a run of equal neighbouring values ends (sorted data: the last of each group)."""
+    ends = np.ones(len(values), dtype=bool)
+    ends[:-1] = values[1:] != values[:-1]
+    return ends
