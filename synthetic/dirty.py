@@ -4,9 +4,10 @@ Every dirty row is derived from a clean row and placed after it in the file. Kin
 - `exact_repeat`: the row again, unchanged -> collapsed;
 - `source_conflict` (income, expenditures): a self_report row disagreeing on the amount of a
   department or survey row -> resolved by precedence, the clean row wins;
-- `chinese_label`: a code written as its Chinese label -> accepted and mapped;
+- `chinese_label`: a clean row's code written as its Chinese label, in place -> accepted, mapped;
 - `bad_code`, `negative_amount`, `unknown_household`, `recorded_before_event`,
   `duplicate_id_conflict` -> quarantined.
+Each kind is made for all its rows at once (vectorized), never row by row.
 """
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ import pandas as pd
 
 from features.contract import TABLES_BY_NAME, Table
 
-QUARANTINED_KINDS = ("bad_code", "negative_amount", "unknown_household", "recorded_before_event",
-                     "duplicate_id_conflict")
 # Tables whose keys others reference stay free of rejectable dirt, so no cascade is planted by accident.
 REFERENCED_TABLES = ("areas", "monitoring_lines", "households", "members")
 
@@ -50,59 +49,70 @@ def applicable_kinds(table: Table) -> list[str]:
 def make_dirty(table_name: str, clean: pd.DataFrame, dirty_rate: float, rng: np.random.Generator) -> DirtyTable:
     """Add about `dirty_rate * len(clean)` dirty rows to `clean` (never modified)."""
     table = TABLES_BY_NAME[table_name]
-    n_dirty = int(round(dirty_rate * len(clean)))
-    if n_dirty == 0 or len(clean) == 0:
-        return DirtyTable(clean.reset_index(drop=True), [])
+    base = clean.reset_index(drop=True)
+    n_dirty = min(int(round(dirty_rate * len(base))), len(base))
+    if n_dirty == 0:
+        return DirtyTable(base, [])
     kinds = applicable_kinds(table)
-    sources = rng.choice(len(clean), size=min(n_dirty, len(clean)), replace=False)
-    base = clean.reset_index(drop=True).copy()
-    rows, notes, relabelled = [], [], []
-    for i, source_row in enumerate(sources):
-        kind = kinds[i % len(kinds)]
-        if kind == "chinese_label":
-            column = _write_chinese_label(table, base, int(source_row))
-            if column:
-                relabelled.append({"kind": kind, "position": int(source_row), "expect": "accepted", "column": column})
+    sources = rng.choice(len(base), size=n_dirty, replace=False)
+    planned = np.array(kinds)[np.arange(n_dirty) % len(kinds)]
+    entries: list[dict] = []
+    if "chinese_label" in kinds:
+        base, entries = _write_chinese_labels(table, base, sources[planned == "chinese_label"])
+    batches = []
+    for kind in kinds:
+        positions = sources[planned == kind]
+        if kind == "chinese_label" or not len(positions):
             continue
-        row, note = _DIRT[kind](table, base.iloc[[int(source_row)]].copy(), rng)
-        if row is not None:
-            rows.append(row)
-            notes.append({"kind": kind, "source_position": int(source_row), **note})
-    return _interleave(base, rows, notes, relabelled, rng)
+        rows, positions, note = _DIRT[kind](table, base.iloc[positions].copy(), positions, rng)
+        if len(rows):
+            batches.append((rows.reset_index(drop=True), positions, kind, note))
+    return _interleave(base, batches, entries, rng)
 
 
-def _write_chinese_label(table: Table, frame: pd.DataFrame, position: int) -> str | None:
-    """Write the first code of the row that has a Chinese label as that label, in place."""
+def _write_chinese_labels(table: Table, frame: pd.DataFrame, positions: np.ndarray) -> tuple[pd.DataFrame, list]:
+    """Write, in place of each chosen row's first labelled code, its Chinese label."""
+    frame = frame.copy()
+    entries = []
+    pending = np.asarray(positions)
     for column in table.columns:
         labelled = {c.code: c.zh for c in column.codes if c.zh}
-        value = frame.at[position, column.name]
-        if value in labelled:
-            if isinstance(frame[column.name].dtype, pd.CategoricalDtype):
-                frame[column.name] = frame[column.name].astype(object)
-            frame.at[position, column.name] = labelled[value]
-            return column.name
-    return None
+        if not labelled or not len(pending):
+            continue
+        series = frame[column.name]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype("str")
+        current = series.iloc[pending].astype("str").to_numpy()
+        hit = np.isin(current, list(labelled))
+        chosen = pending[hit]
+        if len(chosen):
+            series = series.copy()
+            series.iloc[chosen] = [labelled[v] for v in current[hit]]
+            frame[column.name] = series
+            entries += [{"row": int(p), "kind": "chinese_label", "expect": "accepted", "column": column.name}
+                        for p in chosen]
+        pending = pending[~hit]
+    return frame, entries
 
 
-def _interleave(clean, rows, notes, relabelled, rng) -> DirtyTable:
+def _interleave(clean: pd.DataFrame, batches: list, entries: list[dict], rng) -> DirtyTable:
+    """Place each dirty row somewhere after its source row; number every row as the file will."""
     n = len(clean)
-    clean_keys = np.arange(n, dtype=float)
-    dirty_keys = np.array([note["source_position"] + 0.5 + rng.uniform(0, n - note["source_position"] - 0.5)
-                           for note in notes])
-    frame = pd.concat([clean, *rows], ignore_index=True) if rows else clean
-    order = np.argsort(np.concatenate([clean_keys, dirty_keys]), kind="stable")
-    frame = frame.iloc[order].reset_index(drop=True)
-    new_row_number = np.empty(len(order), dtype=int)
-    new_row_number[order] = np.arange(1, len(order) + 1)
-    entries = []
-    for i, note in enumerate(notes):
-        source_position = note.pop("source_position")
-        entries.append({"row_number": int(new_row_number[n + i]),
-                        "source_row_number": int(new_row_number[source_position]), **note})
-    for note in relabelled:
-        position = note.pop("position")
-        entries.append({"row_number": int(new_row_number[position]), **note})
-    return DirtyTable(frame, sorted(entries, key=lambda e: e["row_number"]))
+    sources = np.concatenate([positions for _, positions, _, _ in batches]) if batches else np.zeros(0, int)
+    dirty_keys = sources + 0.5 + rng.uniform(0, 1, len(sources)) * (n - sources - 0.5)
+    frame = pd.concat([clean, *(rows for rows, _, _, _ in batches)], ignore_index=True)
+    order = np.argsort(np.concatenate([np.arange(n, dtype=float), dirty_keys]), kind="stable")
+    frame = frame.take(order).reset_index(drop=True)
+    row_number = np.empty(len(order), dtype=int)
+    row_number[order] = np.arange(1, len(order) + 1)
+    out = [{**{k: v for k, v in e.items() if k != "row"}, "row_number": int(row_number[e["row"]])} for e in entries]
+    offset = n
+    for rows, positions, kind, note in batches:
+        for i, source in enumerate(positions):
+            out.append({"row_number": int(row_number[offset + i]), "source_row_number": int(row_number[source]),
+                        "kind": kind, **{k: (v[i] if isinstance(v, list) else v) for k, v in note.items()}})
+        offset += len(rows)
+    return DirtyTable(frame, sorted(out, key=lambda e: e["row_number"]))
 
 
 def _code_columns(table: Table) -> list[str]:
@@ -113,51 +123,55 @@ def _money_columns(table: Table) -> list[str]:
     return [c.name for c in table.columns if c.money]
 
 
-def _exact_repeat(table, row, rng):
-    return row, {"expect": "collapsed", "column": ""}
+def _exact_repeat(table, rows, positions, rng):
+    return rows, positions, {"expect": "collapsed", "column": ""}
 
 
-def _source_conflict(table, row, rng):
-    if row["data_source"].iloc[0] == "self_report":
-        return None, {}
-    row["data_source"] = "self_report"
-    row["amount_yuan"] = row["amount_yuan"] * rng.uniform(0.5, 1.5) + 100.0
-    return row, {"expect": "resolved", "column": "data_source", "winner": "source_row"}
+def _source_conflict(table, rows, positions, rng):
+    keep = (rows["data_source"].astype("str") != "self_report").to_numpy()
+    rows, positions = rows[keep], positions[keep]
+    rows["data_source"] = "self_report"
+    rows["amount_yuan"] = rows["amount_yuan"] * rng.uniform(0.5, 1.5, len(rows)) + 100.0
+    return rows, positions, {"expect": "resolved", "column": "data_source"}
 
 
-def _bad_code(table, row, rng):
-    column = str(rng.choice(_code_columns(table)))
-    row[column] = "unknown_" + column
-    return row, {"expect": "quarantined", "column": column}
+def _bad_code(table, rows, positions, rng):
+    chosen = np.array(_code_columns(table))[rng.integers(0, len(_code_columns(table)), len(rows))]
+    for column in set(chosen):
+        values = rows[column].astype(object).to_numpy().copy()
+        values[chosen == column] = "unknown_" + column
+        rows[column] = values
+    return rows, positions, {"expect": "quarantined", "column": chosen.tolist()}
 
 
-def _negative_amount(table, row, rng):
-    column = str(rng.choice(_money_columns(table)))
-    row[column] = -abs(float(row[column].fillna(100.0).iloc[0])) - 1.0
-    return row, {"expect": "quarantined", "column": column}
+def _negative_amount(table, rows, positions, rng):
+    chosen = np.array(_money_columns(table))[rng.integers(0, len(_money_columns(table)), len(rows))]
+    for column in set(chosen):
+        values = rows[column].astype(float).fillna(100.0).to_numpy()
+        rows[column] = np.where(chosen == column, -np.abs(values) - 1.0, rows[column].to_numpy(dtype=float))
+    return rows, positions, {"expect": "quarantined", "column": chosen.tolist()}
 
 
-def _unknown_household(table, row, rng):
-    row["household_id"] = "UNKNOWN-" + str(row["household_id"].iloc[0])
-    return row, {"expect": "quarantined", "column": "household_id"}
+def _unknown_household(table, rows, positions, rng):
+    rows["household_id"] = "UNKNOWN-" + rows["household_id"].astype("str")
+    return rows, positions, {"expect": "quarantined", "column": "household_id"}
 
 
-def _recorded_before_event(table, row, rng):
-    event_date = pd.Timestamp(row[table.known_after].iloc[0])
-    row["recorded_at"] = event_date - pd.Timedelta(days=int(rng.integers(1, 60)))
-    return row, {"expect": "quarantined", "column": "recorded_at"}
+def _recorded_before_event(table, rows, positions, rng):
+    days = pd.to_timedelta(rng.integers(1, 60, len(rows)), unit="D")
+    rows["recorded_at"] = pd.to_datetime(rows[table.known_after]) - days
+    return rows, positions, {"expect": "quarantined", "column": "recorded_at"}
 
 
-def _duplicate_id_conflict(table, row, rng):
+def _duplicate_id_conflict(table, rows, positions, rng):
     id_column = table.key[0]
     changeable = [c.name for c in table.columns if c.kind in ("float", "int") and c.name != id_column
                   and c.min_value is None]
     if changeable:
-        column = changeable[0]
-        row[column] = row[column].fillna(0) + 7
+        rows[changeable[0]] = rows[changeable[0]].fillna(0) + 7
     else:
-        row["recorded_at"] = row["recorded_at"] + pd.Timedelta(days=1)
-    return row, {"expect": "quarantined", "column": id_column}
+        rows["recorded_at"] = rows["recorded_at"] + pd.Timedelta(days=1)
+    return rows, positions, {"expect": "quarantined", "column": id_column}
 
 
 _DIRT = {

@@ -104,3 +104,33 @@ def with_row(tables: dict[str, pd.DataFrame], table: str, **changes: str) -> dic
         row[column] = value
     out[table] = pd.concat([out[table], row], ignore_index=True)
     return out
+
+
+def hand_tables() -> dict[str, pd.DataFrame]:
+    """`tiny_tables` plus the stories the feature and label tests compute by hand.
+
+    - H001: June 2022 wage reported by the department (4200) and by a survey (3900), known late;
+      quarterly business income from Q3 2022; a case identified 2023-03-01 (unstable).
+    - H002: the spouse P0022 leaves on 2022-03-10, recorded 2022-03-20.
+    - H003: a hospital bill of May 2022 (14,500 out of pocket) recorded only on 2022-06-28.
+    - A visit recorded 2024-01-10 ends the export, so labels of 2022-09-01 are final.
+    """
+    t = tiny_tables()
+    extra = {
+        "members": [
+            "P0022,H002,spouse,1958,F,true,none,false,healthy,,partial,0,true,1980-01-01,,2021-01-05",
+            "P0022,H002,spouse,1958,F,true,none,false,healthy,,partial,0,true,1980-01-01,2022-03-10,2022-03-20",
+        ],
+        "income": [
+            "H001,2022-07-01,2022-09-30,business,15000,department,2022-10-20",
+            "H001,2022-10-01,2022-12-31,business,15000,department,2023-01-20",
+            "H001,2023-01-01,2023-03-31,business,15000,department,2023-04-20",
+            "H001,2023-04-01,2023-06-30,business,15000,department,2023-07-20",
+        ],
+        "cases": ["C2,H001,unstable,unemployment,2023-02-20,visit,2023-03-01,,2023-03-02"],
+        "visits": ["V2,H002,2024-01-05,true,true,true,true,true,,2024-01-10"],
+    }
+    for name, rows in extra.items():
+        more = pd.DataFrame([row.split(",") for row in rows], columns=t[name].columns, dtype="str")
+        t[name] = pd.concat([t[name], more], ignore_index=True)
+    return t

@@ -1,0 +1,189 @@
+"""Domain figures computed from a simulation, each against the range domain.md gives for it.
+
+Every function takes a `Simulation` and reads only `sim.tables`, `sim.truth` and `sim.data_end`.
+`calibration_table` gathers them into one printable frame.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+MEDIAN_INCOME_EX_POOR_2021 = 12_550.0
+DOMAIN_INCOME_GROWTH = 0.09
+
+
+def data_start(sim) -> pd.Timestamp:
+    return sim.truth["household_month"]["month"].min()
+
+
+def _full_years(sim) -> list[int]:
+    months = sim.truth["household_month"]["month"].drop_duplicates()
+    counts = months.dt.year.value_counts()
+    return sorted(int(y) for y, n in counts.items() if n == 12)
+
+
+def _household_types(sim) -> pd.Series:
+    return sim.truth["households"].set_index("household_id")["type"]
+
+
+def new_cases(sim) -> pd.DataFrame:
+    cases = sim.tables["cases"]
+    return cases[cases["identified_on"] >= data_start(sim)]
+
+
+def new_case_rates(sim) -> pd.DataFrame:
+    """Cases identified in each full data year per household existing in January, by type."""
+    hm = sim.truth["household_month"]
+    cases = new_cases(sim).assign(year=lambda f: f["identified_on"].dt.year,
+                                  type=lambda f: f["household_id"].map(_household_types(sim)))
+    rows = []
+    for year in _full_years(sim):
+        present = hm[hm["month"] == pd.Timestamp(year=year, month=1, day=1)]["household_id"]
+        types = present.map(_household_types(sim)).value_counts()
+        counted = cases[cases["year"] == year]["type"].value_counts()
+        for kind, households in types.items():
+            rows.append({"year": year, "type": kind, "households": int(households),
+                         "cases": int(counted.get(kind, 0)), "rate": counted.get(kind, 0) / households})
+    return pd.DataFrame(rows)
+
+
+def illness_share(sim) -> float:
+    codes = new_cases(sim)["risk_codes"].str.split(";")
+    return float(codes.map(lambda c: "illness" in c).mean())
+
+
+def category_mix(sim) -> pd.Series:
+    return new_cases(sim)["category"].value_counts(normalize=True)
+
+
+def median_income_ex_poor(sim) -> pd.DataFrame:
+    """Median yearly per-capita income (true income over the mean members present) of formerly
+    poor households present all year."""
+    hm = sim.truth["household_month"].assign(year=lambda f: f["month"].dt.year)
+    yearly = hm.groupby(["household_id", "year"]).agg(income=("income_month_true", "sum"),
+                                                      members=("members_present", "mean"), months=("month", "size"))
+    yearly = yearly[(yearly["months"] == 12) & (yearly["members"] > 0)].reset_index()
+    yearly = yearly[yearly["household_id"].map(_household_types(sim)) == "ex_poor"]
+    rows = []
+    for year in _full_years(sim):
+        chosen = yearly[yearly["year"] == year]
+        median = float((chosen["income"] / chosen["members"]).median())
+        target = MEDIAN_INCOME_EX_POOR_2021 * (1 + DOMAIN_INCOME_GROWTH) ** (year - 2021)
+        rows.append({"year": year, "median": round(median), "target": round(target), "ratio": median / target})
+    return pd.DataFrame(rows)
+
+
+def alert_identified_share(sim) -> float:
+    outcome = sim.tables["alerts"]["outcome"].dropna()
+    return float((outcome == "identified").mean())
+
+
+def risk_entries(sim, months_needed_after: int = 0) -> pd.DataFrame:
+    """Household-months entering real risk (truth): at risk this month and the next, not at risk
+    and not a case the month before."""
+    hm = sim.truth["household_month"].sort_values(["household_id", "month"])
+    same = hm["household_id"].eq(hm["household_id"].shift())
+    prev_risk = hm["at_risk"].shift().where(same)
+    prev_case = hm["in_case"].shift().where(same)
+    same_next = hm["household_id"].eq(hm["household_id"].shift(-1))
+    next_risk = hm["at_risk"].shift(-1).where(same_next)
+    entry = hm["at_risk"] & (prev_risk == False) & (prev_case == False) & (next_risk == True)  # noqa: E712
+    entries = hm[entry]
+    last_month = hm["month"].max() - pd.DateOffset(months=months_needed_after)
+    return entries[entries["month"] <= last_month]
+
+
+def detection_within_3_months(sim) -> float:
+    """Share of real-risk entries with a case identified by the end of the third month after."""
+    entries = risk_entries(sim, months_needed_after=4)[["household_id", "month"]]
+    cases = sim.tables["cases"][["household_id", "identified_on"]]
+    joined = entries.merge(cases, on="household_id", how="left")
+    window_end = joined["month"] + pd.DateOffset(months=4)
+    hit = (joined["identified_on"] >= joined["month"] - pd.Timedelta(days=31)) & (joined["identified_on"] < window_end)
+    return float(hit.groupby([joined["household_id"], joined["month"]]).any().mean())
+
+
+def elimination_within_year(sim) -> float:
+    cases = sim.tables["cases"]
+    old = cases[cases["identified_on"] <= sim.data_end - pd.Timedelta(days=365)]
+    within = old["eliminated_on"].notna() & (old["eliminated_on"] <= old["identified_on"] + pd.Timedelta(days=365))
+    return float(within.mean())
+
+
+def reentry_share(sim) -> float:
+    """Share of households with an eliminated case that later get a new case."""
+    cases = sim.tables["cases"]
+    eliminated = cases.dropna(subset=["eliminated_on"]).groupby("household_id")["eliminated_on"].min()
+    later = cases.assign(first_elim=cases["household_id"].map(eliminated)).dropna(subset=["first_elim"])
+    reentered = later[later["identified_on"] > later["first_elim"]]["household_id"].nunique()
+    return reentered / max(len(eliminated), 1)
+
+
+def recording_lags(sim) -> pd.DataFrame:
+    """Days from the fact to recorded_at, by data source, over income, expenditures and events."""
+    parts = []
+    for name, fact in (("income", "period_end"), ("expenditures", "period_end"), ("events", "occurred_on")):
+        frame = sim.tables[name]
+        parts.append(pd.DataFrame({"data_source": frame["data_source"],
+                                   "lag": (frame["recorded_at"] - frame[fact]).dt.total_seconds() / 86_400}))
+    lags = pd.concat(parts)
+    return lags.groupby("data_source")["lag"].describe(percentiles=[0.05, 0.5, 0.95])[["count", "5%", "50%", "95%"]]
+
+
+def assistance_effect(sim) -> pd.Series:
+    """Risk entries that last at least 4 months: those supported within the 4 months vs comparable
+    ones not supported, share at risk 12 months after entry, weighted to the same mix of type,
+    risk kind and income-to-line band."""
+    hm = sim.truth["household_month"].sort_values(["household_id", "month"])
+    group = hm.groupby("household_id")
+    lasting = sum(group["at_risk"].shift(-k).fillna(False).astype(bool) for k in range(0, 4)) == 4
+    entries = risk_entries(sim, months_needed_after=12)
+    entries = entries[lasting.loc[entries.index]]
+    ahead_supported = sum(group["supported"].shift(-k).fillna(False).astype(bool) for k in range(0, 4)) > 0
+    at_risk_later = group["at_risk"].shift(-12)
+    frame = hm.loc[entries.index].assign(supported_soon=ahead_supported.loc[entries.index],
+                                         later=at_risk_later.loc[entries.index])
+    frame = frame.dropna(subset=["later"])
+    frame["type"] = frame["household_id"].map(_household_types(sim))
+    frame["band"] = pd.cut(frame["income_pc_12m_true"] / frame["line_yuan"], [0, 0.7, 0.9, 1.0, 1.2, 1.5, np.inf])
+    rate_band = pd.cut(frame["income_rate_pc_true"] / frame["line_yuan"], [-np.inf, 0.6, 0.9, 1.1, np.inf])
+    frame["stratum"] = (frame["type"] + "/" + frame["risk_state"] + "/" + frame["band"].astype(str)
+                        + "/" + rate_band.astype(str))
+    rates = frame.groupby(["stratum", "supported_soon"])["later"].mean().unstack()
+    sizes = frame.groupby(["stratum", "supported_soon"]).size().unstack()
+    both = rates.dropna() if {True, False} <= set(rates.columns) else rates.iloc[:0].assign(**{"True": [], "False": []})
+    weight = sizes.loc[both.index].min(axis=1)
+    return pd.Series({
+        "supported_relapse": float((both[True] * weight).sum() / weight.sum()),
+        "unsupported_relapse": float((both[False] * weight).sum() / weight.sum()),
+        "entries_supported": int(sizes.get(True, pd.Series(dtype=float)).sum()),
+        "entries_unsupported": int(sizes.get(False, pd.Series(dtype=float)).sum()),
+    })
+
+
+def calibration_table(sim) -> pd.DataFrame:
+    """One row per figure: value, the domain range and whether the value is inside it."""
+    rates = new_case_rates(sim).groupby("type")[["cases", "households"]].sum()
+    mix = category_mix(sim)
+    incomes = median_income_ex_poor(sim)
+    lags = recording_lags(sim)
+    rows = [
+        ("new cases a year, ex_poor", rates.loc["ex_poor", "cases"] / rates.loc["ex_poor", "households"], 0.015, 0.03),
+        ("new cases a year, ordinary", rates.loc["ordinary", "cases"] / rates.loc["ordinary", "households"], 0.002, 0.006),
+        ("cases with illness among risk codes", illness_share(sim), 0.40, 0.55),
+        ("category share sudden", mix.get("sudden", 0.0), 0.44, 0.64),
+        ("category share unstable", mix.get("unstable", 0.0), 0.20, 0.40),
+        ("category share edge", mix.get("edge", 0.0), 0.06, 0.26),
+        *[(f"median income ex_poor {r.year} / domain", r.ratio, 0.85, 1.15) for r in incomes.itertuples()],
+        ("alerts ending in an identified case", alert_identified_share(sim), 0.0, 0.20),
+        ("real risk detected within 3 months", detection_within_3_months(sim), 0.70, 0.90),
+        ("cases eliminated within a year", elimination_within_year(sim), 0.35, 0.65),
+        ("eliminated households re-entering", reentry_share(sim), 0.05, 0.15),
+        *[(f"median lag days, {source}", lags.loc[source, "50%"], low, high)
+          for source, (low, high) in (("department", (10, 60)), ("survey", (7, 60)), ("self_report", (0, 7)))
+          if source in lags.index],
+    ]
+    table = pd.DataFrame(rows, columns=["figure", "value", "low", "high"])
+    table["ok"] = (table["value"] >= table["low"]) & (table["value"] <= table["high"])
+    return table
