@@ -48,8 +48,13 @@ def signal_features(ctx: AsOf, income_pc_12m: np.ndarray) -> dict[str, np.ndarra
     closed = (alerts["resolved_at"] < ctx.as_of).to_numpy() & alerts["outcome"].isin(CLOSED_AS_NOT_NEEDED).to_numpy()
     reports, r_codes = ctx.prepared.known("self_reports", ctx.as_of)
     r_year = (reports["received_at"] >= ctx.months_ago(12)).to_numpy()
+    r_closed = (reports["resolved_at"] < ctx.as_of).to_numpy() & reports["outcome"].isin(
+        CLOSED_AS_NOT_NEEDED).to_numpy()
+    a_recent = (pushed >= ctx.months_ago(3)).to_numpy()
+    r_recent = (reports["received_at"] >= ctx.months_ago(3)).to_numpy()
     out = {
-        "alerts_3m": ctx.dense(a_codes[(pushed >= ctx.months_ago(3)).to_numpy()]),
+        "alerts_3m": ctx.dense(a_codes[a_recent]),
+        "open_signals_3m": ctx.dense(a_codes[a_recent & ~closed]) + ctx.dense(r_codes[r_recent & ~r_closed]),
         "alerts_12m": ctx.dense(a_codes[a_year]),
         "alerts_medical_12m": ctx.dense(a_codes[a_year & (alerts["department"] == "medical_insurance").to_numpy()]),
         "alerts_false_alarm_12m": ctx.dense(a_codes[a_year & closed]),

@@ -57,6 +57,26 @@ def _build_parser() -> argparse.ArgumentParser:
     features.add_argument("--out", type=Path, required=True, help="output Parquet file")
     features.set_defaults(handler=_features)
 
+    splits = commands.add_parser("splits", help="print the temporal plan: dates, cohort sizes, base rates")
+    splits.add_argument("data_dir", type=Path)
+    splits.add_argument("--config", type=Path, default=None, help="training config (YAML); defaults if absent")
+    splits.set_defaults(handler=_splits)
+
+    train = commands.add_parser("train", help="train, evaluate against today's rules, register a challenger")
+    train.add_argument("data_dir", type=Path)
+    train.add_argument("--config", type=Path, default=None, help="training config (YAML); defaults if absent")
+    train.set_defaults(handler=_train)
+
+    promote = commands.add_parser("promote", help="make a challenger the champion if it passes the gate")
+    promote.add_argument("--version", type=int, default=None, help="version to consider (default: challenger)")
+    promote.add_argument("--config", type=Path, default=None, help="training config with the gate settings")
+    promote.add_argument("--force", action="store_true", help="promote even if the gate refuses (recorded)")
+    promote.set_defaults(handler=_promote)
+
+    models = commands.add_parser("models", help="registered model versions with aliases and key metrics")
+    models.add_argument("--config", type=Path, default=None)
+    models.set_defaults(handler=_models)
+
     docs = commands.add_parser("docs", help="write the pages generated from the contract and the feature catalogue")
     docs.add_argument("--out", type=Path, default=Path("docs"), help="folder for data-contract.md and features.md")
     docs.set_defaults(handler=_docs)
@@ -117,6 +137,73 @@ def _features(args: argparse.Namespace) -> int:
     frame.to_parquet(args.out, index=False)
     print(f"wrote {len(frame):,} rows ({frame['household_id'].nunique():,} households, {len(dates)} as-of dates, "
           f"{frame.shape[1] - 2} columns) to {args.out}")
+    return 0
+
+
+def _splits(args: argparse.Namespace) -> int:
+    from features.build import build_features
+    from features.labels import attach_labels
+    from features.read import read_export
+    from training.config import load_config
+    from training.splits import describe_plan, plan_splits
+
+    config = load_config(args.config)
+    export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
+    plan = plan_splits(export.tables, config.splits)
+    frame = attach_labels(build_features(export.tables, plan.all_dates), export.tables)
+    print(f"Export ends {plan.data_end:%Y-%m-%d}; labels look 12 months ahead and are final 90 days later.")
+    if plan.holdout_counties:
+        print(f"Held out of training and validation: counties {', '.join(plan.holdout_counties)}")
+    print(describe_plan(plan, frame).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from features.read import read_export
+    from training.config import load_config
+    from training.pipeline import train
+
+    config = load_config(args.config)
+    export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
+    _report_quarantine(export)
+    result = train(export.tables, config, progress=lambda dates: tqdm(dates, desc="features", unit="date"))
+    print(f"Test window: {', '.join(f'{d:%Y-%m-%d}' for d in result.plan.test)} "
+          f"(trained on {len(result.plan.train)} dates, validated on {len(result.plan.validation)})")
+    print(result.comparison.to_string(float_format=lambda v: f"{v:.4f}"))
+    print("Fairness at township capacity: " + ("; ".join(result.flags) if result.flags else "no flags"))
+    role = "champion (first model)" if result.became_champion else "challenger"
+    print(f"Registered {config.registered_model} version {result.version} as {role}; MLflow run {result.run_id}")
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from training.config import load_config
+    from training.promote import promote
+
+    config = load_config(args.config)
+    decision = promote(config.registered_model, args.version, config.gate, force=args.force)
+    print(decision.summary())
+    return 0 if decision.promote else 1
+
+
+def _models(args: argparse.Namespace) -> int:
+    from models import registry
+    from training.config import load_config
+
+    config = load_config(args.config)
+    versions = registry.list_versions(config.registered_model)
+    if not versions:
+        print(f"no versions of {config.registered_model} yet; train one with `stayout train DATA_DIR`")
+        return 0
+    for found in versions:
+        metrics = registry.run_metrics(found.run_id)
+        aliases = ",".join(found.aliases) or "-"
+        print(f"version {found.version:>3}  {aliases:<20} roc_auc {metrics.get('roc_auc', float('nan')):.4f}  "
+              f"recall@capacity {metrics.get('recall_at_capacity', float('nan')):.4f}  "
+              f"recall@10% {metrics.get('recall_at_10pct', float('nan')):.4f}  "
+              f"ece {metrics.get('ece', float('nan')):.4f}  run {found.run_id}")
     return 0
 
 

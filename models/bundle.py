@@ -1,0 +1,50 @@
+"""The model bundle: what a score needs, travelling together (features in order, model, calibration).
+
+Batch scoring, the service and the MLflow pyfunc all call `ModelBundle.predict`, so a household
+scores the same on every path.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+
+from features.catalogue import FEATURE_SCHEMA_VERSION
+
+
+@dataclass
+class ModelBundle:
+    feature_names: tuple[str, ...]
+    booster: lgb.Booster
+    calibrator: IsotonicRegression | LogisticRegression
+    schema_version: str = FEATURE_SCHEMA_VERSION
+    info: dict = field(default_factory=dict)
+
+    def matrix(self, features: pd.DataFrame) -> np.ndarray:
+        return feature_matrix(features, self.feature_names)
+
+    def raw_scores(self, features: pd.DataFrame) -> np.ndarray:
+        """LightGBM's log-odds before calibration."""
+        return self.booster.predict(self.matrix(features), raw_score=True)
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability of relapse within 12 months, one per row."""
+        return calibrate(self.calibrator, self.raw_scores(features))
+
+
+def feature_matrix(features: pd.DataFrame, feature_names: tuple[str, ...]) -> np.ndarray:
+    """A model's input: catalogue columns in training order, as float (booleans 0/1)."""
+    missing = [name for name in feature_names if name not in features.columns]
+    if missing:
+        raise KeyError(f"features missing from the input: {', '.join(missing)}")
+    return features.loc[:, list(feature_names)].astype("float64").to_numpy()
+
+
+def calibrate(calibrator: IsotonicRegression | LogisticRegression, raw: np.ndarray) -> np.ndarray:
+    if isinstance(calibrator, IsotonicRegression):
+        return calibrator.predict(raw)
+    return calibrator.predict_proba(raw.reshape(-1, 1))[:, 1]

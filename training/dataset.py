@@ -1,0 +1,55 @@
+"""The labelled frame of every planned as-of date, with the columns evaluation needs."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from features.build import build_features
+from features.history import latest_versions
+from features.labels import HORIZON_MONTHS, attach_labels
+from training.splits import SplitPlan
+
+EVALUATION_COLUMNS = ("township_code", "county_code", "case_discovered_on", "disabled_member", "part")
+
+
+def labelled_frame(tables: dict[str, pd.DataFrame], plan: SplitPlan,
+                   progress: Callable[[Iterable], Iterable] | None = None) -> pd.DataFrame:
+    """Features and labels of every planned date (built in one call), plus the evaluation columns."""
+    frame = attach_labels(build_features(tables, plan.all_dates, progress=progress), tables)
+    frame = frame.merge(_places(tables, plan.all_dates), on=["household_id", "as_of"], how="left")
+    frame["case_discovered_on"] = _first_case_discovered(tables["cases"], frame)
+    frame["disabled_member"] = frame["disabled_members"] > 0
+    frame["part"] = [plan.part_of(d) for d in frame["as_of"]]
+    held_out = frame["county_code"].isin(plan.holdout_counties) & frame["part"].ne("test")
+    return frame[~held_out].reset_index(drop=True)
+
+
+def _places(tables: dict[str, pd.DataFrame], dates: Iterable[pd.Timestamp]) -> pd.DataFrame:
+    """Township and county of each household as known at each date (village codes carry both)."""
+    parts = []
+    for as_of in dates:
+        latest = latest_versions(tables["households"], "household_id", as_of)
+        village = latest["village_code"].astype("str")
+        parts.append(pd.DataFrame({"household_id": latest["household_id"].astype("str"),
+                                   "as_of": np.datetime64(as_of, "us"),
+                                   "township_code": village.str.slice(0, 9), "county_code": village.str.slice(0, 6)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _first_case_discovered(cases: pd.DataFrame, frame: pd.DataFrame) -> pd.Series:
+    """discovered_on of the first case identified in [as_of, as_of + 12 months) (NaT when none)."""
+    pairs = frame[["household_id", "as_of"]].merge(
+        cases[["household_id", "identified_on", "discovered_on", "case_id"]].astype({"household_id": "str"}),
+        on="household_id", how="inner")
+    horizon_end = pairs["as_of"] + pd.DateOffset(months=HORIZON_MONTHS)
+    inside = pairs[(pairs["identified_on"] >= pairs["as_of"]) & (pairs["identified_on"] < horizon_end)]
+    first = inside.sort_values(["identified_on", "case_id"]).drop_duplicates(["household_id", "as_of"])
+    found = frame[["household_id", "as_of"]].merge(first[["household_id", "as_of", "discovered_on"]],
+                                                   on=["household_id", "as_of"], how="left")
+    return found["discovered_on"].to_numpy()
+
+
+def part(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    return frame[frame["part"] == name].reset_index(drop=True)
