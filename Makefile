@@ -10,6 +10,8 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := true
 
 DEMO_DIR ?= .stayout/demo-county
+DEMO_HOUSEHOLDS ?= 50000
+DEMO_MONTHS ?= 60
 
 .PHONY: install demo test test-fast bench docs clean
 
@@ -23,9 +25,11 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/stayout simulate --out $(DEMO_DIR) --households 3000 --counties 3 \
-		--start 2021-01 --months 36 --seed 7 --dirty-rate 0.002
+	$(BIN)/stayout simulate --out $(DEMO_DIR) --households $(DEMO_HOUSEHOLDS) --counties 3 \
+		--start 2021-01 --months $(DEMO_MONTHS) --seed 7 --dirty-rate 0.002
 	$(BIN)/stayout validate $(DEMO_DIR)
+	$(BIN)/stayout train $(DEMO_DIR) --config configs/default.yaml
+	$(BIN)/stayout models
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

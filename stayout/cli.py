@@ -172,10 +172,25 @@ def _train(args: argparse.Namespace) -> int:
     print(f"Test window: {', '.join(f'{d:%Y-%m-%d}' for d in result.plan.test)} "
           f"(trained on {len(result.plan.train)} dates, validated on {len(result.plan.validation)})")
     print(result.comparison.to_string(float_format=lambda v: f"{v:.4f}"))
+    print(_targets(result.comparison))
     print("Fairness at township capacity: " + ("; ".join(result.flags) if result.flags else "no flags"))
     role = "champion (first model)" if result.became_champion else "challenger"
     print(f"Registered {config.registered_model} version {result.version} as {role}; MLflow run {result.run_id}")
     return 0
+
+
+def _targets(table) -> str:
+    """The accuracy targets a county asks for, read off the comparison table."""
+    model, rules, logistic = (table[name] for name in ("model", "today's rules", "logistic regression"))
+    recall, ratio = model["recall_at_10pct"], model["recall_at_10pct"] / max(rules["recall_at_10pct"], 1e-9)
+    lines = [
+        f"recall@10%: model {recall:.3f}, today's rules {rules['recall_at_10pct']:.3f} ({ratio:.2f}x; target >= 1.5x), "
+        f"logistic regression {logistic['recall_at_10pct']:.3f}",
+        f"ROC-AUC {model['roc_auc']:.3f} (90% interval {model['roc_auc_low']:.3f}-{model['roc_auc_high']:.3f}; "
+        "honest range 0.70-0.85, above 0.90 means something makes the answer too easy)",
+        f"expected calibration error {model['ece']:.4f} (target <= 0.02)",
+    ]
+    return "\n".join(lines)
 
 
 def _promote(args: argparse.Namespace) -> int:
