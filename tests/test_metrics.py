@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from training.bootstrap import bootstrap_interval, roc_auc_interval
 from training.metrics import (
-    bootstrap_interval,
     brier,
     calibration_curve,
     capacity_flags,
@@ -37,7 +37,6 @@ from training.metrics import (
     precision_recall_by_share,
     ranking,
     roc_auc,
-    roc_auc_interval,
 )
 
 D1, D2 = pd.Timestamp("2023-01-01"), pd.Timestamp("2023-07-01")

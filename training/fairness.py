@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from training.metrics import LABEL, capacity_flags, household_weights, percentile_interval, require_columns
+from training.bootstrap import household_weights, percentile_interval
+from training.metrics import LABEL, capacity_flags, require_columns
 
 GROUPS = ("head_minority", "head_female", "elderly_only", "disabled_member", "key_county")
 FAIR_BAND = (0.8, 1.25)
