@@ -35,13 +35,38 @@ class Problem:
 def parse_column(raw: pa.ChunkedArray, column: Column) -> tuple[pd.Series, list[Problem]]:
     """Parse `raw` as `column` declares; blanks become nulls and are checked for `nullable`."""
     if pa.types.is_dictionary(raw.type):
-        raw = raw.cast(pa.string())
+        return _parse_dictionary(raw, column)
     text = _trimmed(raw) if _is_text(raw) else None
     blank = _mask(pc.is_null(raw, nan_is_null=True)) if text is None else _mask(
         pc.or_kleene(pc.is_null(text), pc.equal(text, "")))
     values, problems = _PARSERS[column.kind](raw, text, blank, column)
     if not column.nullable and blank.any():
         problems.append(Problem(blank, column.name, f"{column.name} is empty; fill it in, it is required"))
+    return values, problems
+
+
+def _parse_dictionary(raw: pa.ChunkedArray, column: Column) -> tuple[pd.Series, list[Problem]]:
+    """Parse each distinct value once, then spread the results to the rows (ids and codes repeat a lot)."""
+    unified = raw.unify_dictionaries()
+    dictionary = unified.chunk(0).dictionary.cast(pa.string()) if unified.num_chunks else pa.array([], pa.string())
+    indices = np.concatenate([pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+                              for chunk in unified.chunks]) if unified.num_chunks else np.zeros(0, np.int64)
+    rows = np.where(indices < 0, len(dictionary), indices)  # the extra last entry stands for null
+    entries = pa.chunked_array([pa.concat_arrays([dictionary, pa.nulls(1, pa.string())])])
+    distinct_values, distinct_problems = parse_column(entries, column)
+    if column.kind == "str":  # kept as categories until validation ends: references look up distinct ids only
+        codes, uniques = pd.factorize(distinct_values)
+        values = pd.Series(pd.Categorical.from_codes(codes[rows], categories=pd.Index(uniques, dtype="str")))
+    else:
+        values = distinct_values.take(rows).reset_index(drop=True)
+    problems = []
+    for problem in distinct_problems:
+        mask = problem.mask[rows]
+        message = problem.message
+        if not isinstance(message, str):
+            flagged = np.flatnonzero(mask)
+            message = pd.Series(message.reindex(rows[flagged]).to_numpy(), index=flagged, dtype=object)
+        problems.append(Problem(mask, problem.column, message))
     return values, problems
 
 

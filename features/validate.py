@@ -63,11 +63,15 @@ class _References:
     def add(self, table: str, accepted: pd.DataFrame) -> None:
         for column in accepted.columns:
             values = accepted[column]
-            if pd.api.types.is_string_dtype(values.dtype) and not isinstance(values.dtype, pd.CategoricalDtype):
+            if pd.api.types.is_string_dtype(values.dtype):
                 self.values[f"{table}.{column}"] = pa.array(values.dropna().unique(), pa.string())
 
     def positions(self, reference: str, values: pd.Series) -> np.ndarray:
         """Each value's position among the accepted keys named by `reference` ("table.column"), -1 if absent."""
+        if isinstance(values.dtype, pd.CategoricalDtype):  # look up each distinct value once
+            distinct = self.positions(reference, pd.Series(values.cat.categories, dtype="str"))
+            codes = values.cat.codes.to_numpy()
+            return np.where(codes >= 0, np.append(distinct, -1)[codes], -1)
         keys = self.values.get(reference, pa.array([], pa.string()))
         found = pc.index_in(pa.array(values, pa.string()), value_set=keys)
         return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -223,7 +227,7 @@ def _any(problems: list[Problem], n: int) -> np.ndarray:
 
 def _quarantine_frame(raw: pa.Table, rejected: np.ndarray, problems: list[Problem]) -> pd.DataFrame:
     positions = np.flatnonzero(rejected)
-    out = raw.take(pa.array(positions)).to_pandas()
+    out = raw.take(pa.array(positions)).to_pandas() if len(positions) else raw.slice(0, 0).to_pandas()
     out.index = positions
     columns = pd.Series("", index=positions, dtype=object)
     reasons = pd.Series("", index=positions, dtype=object)
@@ -248,9 +252,11 @@ def _unique_columns(joined: str) -> str:
 
 
 def _finalize_dtypes(table: Table, accepted: pd.DataFrame) -> pd.DataFrame:
-    """Non-null ints and bools become plain numpy dtypes once their rejected rows are gone."""
-    out = accepted.copy()
+    """Text columns become strings; non-null ints and bools plain numpy dtypes once rejected rows are gone."""
+    out = accepted.copy(deep=False)
     for column in table.columns:
+        if column.kind == "str" and isinstance(out[column.name].dtype, pd.CategoricalDtype):
+            out[column.name] = out[column.name].astype("str")
         if column.nullable:
             continue
         if column.kind == "int":
