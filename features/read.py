@@ -70,11 +70,11 @@ def read_raw_table(path: Path, table: str) -> pa.Table:
 
 # Columns the CSV reader may convert while reading; a column with any value it cannot convert is
 # read again as text, and validation then names each bad value.
-_TEXT = pa.dictionary(pa.int32(), pa.string())  # ids and codes repeat: each distinct value is checked once
+_TEXT = pa.dictionary(pa.int32(), pa.string())  # codes repeat: each distinct value is checked once
 _FAST_TYPES = {
     "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
     "date": pa.timestamp("us"), "timestamp": pa.timestamp("us"),
-    "str": _TEXT, "code": _TEXT, "codelist": _TEXT,
+    "code": _TEXT, "codelist": _TEXT,
 }
 _CSV_COLUMN_ERROR = re.compile(r"In CSV column #(\d+)")
 
