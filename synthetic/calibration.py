@@ -1,4 +1,5 @@
-"""Domain figures computed from a simulation, each against the range domain.md gives for it.
+"""Domain figures computed from a simulation, each against the range domain.md gives for it (for
+income churn, estimates from rural panel studies such as CFPS [E]).
 
 Every function takes a `Simulation` and reads only `sim.tables`, `sim.truth` and `sim.data_end`.
 `calibration_table` gathers them into one printable frame.
@@ -57,21 +58,82 @@ def category_mix(sim) -> pd.Series:
     return new_cases(sim)["category"].value_counts(normalize=True)
 
 
+def _yearly_income_pc(sim) -> pd.DataFrame:
+    """True per-capita income of each full data year (income over the mean members present), for
+    households present all twelve months: household_id, year, type, income_pc."""
+    hm = sim.truth["household_month"]
+    yearly = (hm.assign(year=hm["month"].dt.year)
+              .groupby(["household_id", "year"])
+              .agg(income=("income_month_true", "sum"), members=("members_present", "mean"),
+                   months=("month", "size")))
+    yearly = yearly[(yearly["months"] == 12) & (yearly["members"] > 0)].reset_index()
+    yearly = yearly[yearly["year"].isin(_full_years(sim))]
+    return yearly.assign(type=yearly["household_id"].map(_household_types(sim)),
+                         income_pc=yearly["income"] / yearly["members"])[["household_id", "year", "type", "income_pc"]]
+
+
 def median_income_ex_poor(sim) -> pd.DataFrame:
     """Median yearly per-capita income (true income over the mean members present) of formerly
     poor households present all year."""
-    hm = sim.truth["household_month"].assign(year=lambda f: f["month"].dt.year)
-    yearly = hm.groupby(["household_id", "year"]).agg(income=("income_month_true", "sum"),
-                                                      members=("members_present", "mean"), months=("month", "size"))
-    yearly = yearly[(yearly["months"] == 12) & (yearly["members"] > 0)].reset_index()
-    yearly = yearly[yearly["household_id"].map(_household_types(sim)) == "ex_poor"]
+    yearly = _yearly_income_pc(sim)
+    yearly = yearly[yearly["type"] == "ex_poor"]
     rows = []
     for year in _full_years(sim):
-        chosen = yearly[yearly["year"] == year]
-        median = float((chosen["income"] / chosen["members"]).median())
+        median = float(yearly.loc[yearly["year"] == year, "income_pc"].median())
         target = MEDIAN_INCOME_EX_POOR_2021 * (1 + DOMAIN_INCOME_GROWTH) ** (year - 2021)
         rows.append({"year": year, "median": round(median), "target": round(target), "ratio": median / target})
     return pd.DataFrame(rows)
+
+
+def income_log_sd(sim, household_type: str = "ex_poor") -> pd.Series:
+    """Spread (sd of log) of true yearly per-capita income across households, by full data year."""
+    yearly = _yearly_income_pc(sim)
+    yearly = yearly[(yearly["type"] == household_type) & (yearly["income_pc"] > 0)]
+    return np.log(yearly["income_pc"]).groupby(yearly["year"]).std()
+
+
+def income_year_on_year_correlation(sim, household_type: str = "ex_poor") -> float:
+    """Correlation of log true yearly per-capita income of the same household in year t and t+1,
+    averaged over the pairs of consecutive full data years."""
+    yearly = _yearly_income_pc(sim)
+    yearly = yearly[(yearly["type"] == household_type) & (yearly["income_pc"] > 0)]
+    wide = np.log(yearly.pivot(index="household_id", columns="year", values="income_pc"))
+    pairs = [(y, y + 1) for y in wide.columns if y + 1 in wide.columns]
+    return float(np.mean([wide[[a, b]].dropna().corr().iloc[0, 1] for a, b in pairs])) if pairs else float("nan")
+
+
+def december_transitions(sim) -> pd.DataFrame:
+    """From each December with twelve data months after it: every household's true 12-month
+    income-to-line ratio then, whether it is above the line twelve months later, and whether it is
+    below the line at any month end in the twelve months after (households there at both ends)."""
+    hm = sim.truth["household_month"]
+    ratio = (hm.assign(ratio=hm["income_pc_12m_true"] / hm["line_yuan"])
+             .pivot(index="household_id", columns="month", values="ratio"))
+    below = hm.pivot(index="household_id", columns="month", values="below_line")
+    parts = []
+    for start in [m for m in ratio.columns if m.month == 12]:
+        ahead = [start + pd.DateOffset(months=k) for k in range(1, 13)]
+        if ahead[-1] not in ratio.columns:
+            continue
+        there = ratio[start].notna() & ratio[ahead[-1]].notna()
+        parts.append(pd.DataFrame({
+            "december": start, "ratio": ratio.loc[there, start],
+            "above_after_12": ratio.loc[there, ahead[-1]] >= 1.0,
+            "below_within_12": below.loc[there, ahead].eq(True).any(axis=1),
+        }).rename_axis("household_id").reset_index())
+    columns = ["household_id", "december", "ratio", "above_after_12", "below_within_12"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def line_churn(sim) -> pd.Series:
+    """One-year churn across the line, from each December: of the households below the line, the
+    share above it twelve months later; of those at 1.0-1.3 times the line, the share below it at
+    some month end in the next twelve months."""
+    moves = december_transitions(sim)
+    below = moves[moves["ratio"] < 1.0]
+    near = moves[(moves["ratio"] >= 1.0) & (moves["ratio"] < 1.3)]
+    return pd.Series({"below_to_above": float(below["above_after_12"].mean()), "below_n": len(below),
+                      "near_to_below": float(near["below_within_12"].mean()), "near_n": len(near)})
 
 
 def alert_identified_share(sim) -> float:
@@ -167,6 +229,8 @@ def calibration_table(sim) -> pd.DataFrame:
     rates = new_case_rates(sim).groupby("type")[["cases", "households"]].sum()
     mix = category_mix(sim)
     incomes = median_income_ex_poor(sim)
+    spread = income_log_sd(sim)
+    churn = line_churn(sim)
     lags = recording_lags(sim)
     rows = [
         ("new cases a year, ex_poor", rates.loc["ex_poor", "cases"] / rates.loc["ex_poor", "households"], 0.015, 0.03),
@@ -176,6 +240,12 @@ def calibration_table(sim) -> pd.DataFrame:
         ("category share unstable", mix.get("unstable", 0.0), 0.20, 0.40),
         ("category share edge", mix.get("edge", 0.0), 0.06, 0.26),
         *[(f"median income ex_poor {r.year} / domain", r.ratio, 0.85, 1.15) for r in incomes.itertuples()],
+        *[(f"log-sd of income ex_poor {year}", value, 0.30, 0.38) for year, value in spread.items()],
+        # income churn, estimates from rural panels such as CFPS [E]: incomes move a lot from year to
+        # year and most spells below the line are short
+        ("year-on-year corr of log income, ex_poor", income_year_on_year_correlation(sim), 0.45, 0.65),
+        ("below the line: above it a year later", churn["below_to_above"], 0.40, 0.90),
+        ("1.0-1.3x the line: below it within a year", churn["near_to_below"], 0.15, 0.35),
         ("alerts ending in an identified case", alert_identified_share(sim), 0.0, 0.20),
         ("real risk detected within 3 months", detection_within_3_months(sim), 0.70, 0.90),
         ("cases eliminated within a year", elimination_within_year(sim), 0.35, 0.65),

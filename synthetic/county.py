@@ -12,7 +12,7 @@ from synthetic.months import MonthGrid
 from synthetic.cases import new_case_book
 from synthetic.codes import SRC
 from synthetic.detection import MonthFacts
-from synthetic.income import SupportEffects, annual_rates, migrant_active, monthly_amounts
+from synthetic.income import SupportEffects, adapt, annual_rates, migrant_active, monthly_amounts, own_rates
 from synthetic.ledger import Ledger, expenditure_month
 from synthetic.lifecourse import household_labour_units, labour_now, members_present
 from synthetic.population import ASSESSMENT_ERROR_SD, draw_households, draw_income_bases, draw_people, shape_income
@@ -25,8 +25,11 @@ from synthetic.support_plan import end_for_dissolved, renew_measures, review_dib
 from synthetic.truth import TruthLog
 from synthetic.versions import Registry, member_state
 
-# per-capita income at 2021 level (median, log sd without market drift): formerly poor / ordinary
-INCOME_2021 = {True: (12_550.0, 0.24), False: (25_000.0, 0.21)}
+# the household's normal per-capita income at 2021 level (median, log sd): formerly poor / ordinary.
+# The income swings (economic_shocks) and the households' adapting to labour changes (income.adapt)
+# widen the spread of actual yearly income to about 0.31-0.33 for the formerly poor (domain 0.30-0.38
+# [E]). The median sits a little above 12,550 [S, 2021], towards 14,342 [S, 2022] / 1.09.
+INCOME_2021 = {True: (12_900.0, 0.12), False: (25_000.0, 0.14)}
 STABLE_MARGIN = 1.12                                      # "stable above the line" for risk elimination
 STREAMS = ("population", "demography", "health", "economy", "income", "spending", "admin", "records")
 HOME_FOR_NEW_YEAR = {1: 0.6, 2: 0.7}                      # share of migrants at home in January, February
@@ -41,6 +44,7 @@ class County:
         self.people = draw_people(rng, self.hh, grid)
         draw_income_bases(rng, self.hh, self.people)
         self._calibrate_income_level()
+        econ.start_income_swings(rng, self.hh)
         self.rec = Recorder()
         self.truth = TruthLog()
         self.registry = Registry()
@@ -59,7 +63,7 @@ class County:
         members = members_present(people, hh.size)
         rates = annual_rates(hh, people, labour, grid, 0, SupportEffects.none(hh.size), np.zeros(hh.size),
                              household_labour_units(people, labour, hh.size), members)
-        index = np.exp(hh.growth * grid.years_from(0, 2021)) * np.exp(hh.drift)
+        index = np.exp(hh.growth * grid.years_from(0, 2021))
         fixed = rates[[SRC["pension"], SRC["subsidy"]]].sum(axis=0)
         adjustable = rates.sum(axis=0) - fixed
         shape_income(hh, people, adjustable / index, fixed / index, members, INCOME_2021)
@@ -121,7 +125,8 @@ class County:
     def _economy(self, t: int, labour: np.ndarray, support: SupportEffects):
         hh, people, grid, rec = self.hh, self.people, self.grid, self.rec
         rng = self.rng["economy"]
-        econ.drift_markets(rng, hh)
+        econ.drift_markets(rng, hh, grid, t)
+        econ.migrant_spells(rng, people, labour, grid, t)
         econ.job_losses(rng, hh, people, labour, grid, t, rec)
         econ.employment_helps(rng, people, support.employment, t)
         econ.business_failures(rng, hh, support.microcredit, grid, t, rec)
@@ -145,7 +150,9 @@ class County:
         disaster_loss, repairs = self._economy(t, labour, support)
         labour_units = household_labour_units(people, labour, hh.size)
         members = members_present(people, hh.size)
-        rates = annual_rates(hh, people, labour, grid, t, support, self.dibao_standard(t), labour_units, members)
+        own = own_rates(hh, people, labour, grid, t, labour_units)
+        adapt(hh, own, members, grid, t)
+        rates = annual_rates(hh, people, labour, grid, t, support, self.dibao_standard(t), labour_units, members, own)
         amounts = monthly_amounts(self.rng["income"], rates, grid.calendar_month(t))
         rng = self.rng["spending"]
         medical_total, medical_oop = medical_spending(rng, hh, people, stays, support)

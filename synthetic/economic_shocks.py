@@ -1,4 +1,5 @@
-"""Market drift, disasters, job losses, business failures and house damage."""
+"""Income swings (market drift, transitory earnings, harvests, migrant spells), disasters, job
+losses, business failures and house damage."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,13 +9,31 @@ import numpy as np
 from synthetic.months import MonthGrid, random_days_in_month
 from synthetic.codes import EVT
 from synthetic.health_shocks import _mark
-from synthetic.income import migrant_active
+from synthetic.income import MIGRANT_MAX_AGE, migrant_active
+from synthetic.lifecourse import ages
 from synthetic.codes import LAB
 from synthetic.records import Recorder, record_shocks
 from synthetic.state import Households, People
 
-DRIFT_PERSISTENCE = 0.98             # per month
-DRIFT_STEADY_SD = 0.10
+# Year-to-year income churn. Rural panels (CFPS) show log per-capita income correlating only about
+# 0.45-0.65 from one year to the next and most poverty spells lasting about a year [E]; the
+# processes below carry that churn: a persistent earnings deviation, short-lived swings in work
+# and pay, harvest and price swings, and migrant work spells that start and end.
+DRIFT_PERSISTENCE = 0.985            # per month: about 0.83 a year [E]
+DRIFT_STEADY_SD = 0.12               # persistent log deviation of earnings [E]
+TRANSITORY_PERSISTENCE = 0.80        # per month: days worked, overtime, odd jobs, sales [E]
+TRANSITORY_STEADY_SD = 0.28
+HARVEST_VILLAGE_SD = 0.15            # yield and price, shared by the village, a year [E]
+HARVEST_HOUSEHOLD_SD = 0.20
+MIGRANT_RETURN = 0.05                # a year, a migrant worker stays home for the year's work [E]
+MIGRANT_HOME_AFTER_JOB_LOSS = 0.7    # a migrant who loses the job comes home to look for work [E]
+MIGRANT_START = (0.10, 0.03)         # a year, a local worker leaves for work away: under 45 / 45+ [E]
+MIGRANT_START_MAX_AGE = 50
+MIGRANT_PAY_RATIO = 2.0              # pay away vs at home for the same worker (see income.wage_rates)
+# households start part-way through adapting to earlier changes in their labour (see
+# income.ADAPTATION_RATE): the spread the adaptation has once it has run for a few years
+ADAPTATION_START_SD = 0.22
+SPRING_FESTIVAL_MONTH = 3            # migrant work is decided when the new year's work starts
 # village-level monthly hazard by disaster type and calendar month
 DISASTER_SEASONS = {
     "disaster_flood": (0.011, (6, 7, 8, 9)),
@@ -25,7 +44,7 @@ DISASTER_SEASONS = {
     "disaster_other": (0.0014, tuple(range(1, 13))),
 }
 SHARE_OF_VILLAGE_AFFECTED = 0.5
-MIGRANT_JOB_LOSS = 0.055             # a year per migrant worker
+MIGRANT_JOB_LOSS = 0.07              # a year per migrant worker (domain 5-8% [E])
 LOCAL_JOB_LOSS = 0.02
 JOB_SEARCH_MONTHS = 2.5
 BUSINESS_FAILURE = 0.04
@@ -39,9 +58,46 @@ class MonthLosses:
     housing_repair: np.ndarray
 
 
-def drift_markets(rng: np.random.Generator, hh: Households) -> None:
-    innovation = DRIFT_STEADY_SD * np.sqrt(1 - DRIFT_PERSISTENCE ** 2)
-    hh.drift[:] = DRIFT_PERSISTENCE * hh.drift + rng.normal(0, innovation, hh.size)
+def start_income_swings(rng: np.random.Generator, hh: Households) -> None:
+    """The swings at their steady spread, drawn once the income level is calibrated without them."""
+    hh.drift[:] = rng.normal(0, DRIFT_STEADY_SD, hh.size)
+    hh.adaptation[:] = rng.normal(0, ADAPTATION_START_SD, hh.size)
+    hh.transitory[:] = rng.normal(0, TRANSITORY_STEADY_SD, hh.size)
+    new_harvest(rng, hh)
+
+
+def drift_markets(rng: np.random.Generator, hh: Households, grid: MonthGrid, t: int) -> None:
+    """Monthly update of the persistent and transitory earnings deviations; a new harvest outlook
+    each January."""
+    for name, persistence, steady in (("drift", DRIFT_PERSISTENCE, DRIFT_STEADY_SD),
+                                      ("transitory", TRANSITORY_PERSISTENCE, TRANSITORY_STEADY_SD)):
+        innovation = steady * np.sqrt(1 - persistence ** 2)
+        value = getattr(hh, name)
+        value[:] = persistence * value + rng.normal(0, innovation, hh.size)
+    if grid.calendar_month(t) == 1:
+        new_harvest(rng, hh)
+
+
+def new_harvest(rng: np.random.Generator, hh: Households) -> None:
+    village = rng.normal(0, HARVEST_VILLAGE_SD, int(hh.village.max()) + 1)
+    hh.harvest[:] = village[hh.village] + rng.normal(0, HARVEST_HOUSEHOLD_SD, hh.size)
+
+
+def migrant_spells(rng, people: People, labour: np.ndarray, grid: MonthGrid, t: int) -> None:
+    """After the Spring Festival some migrant workers stay home to work locally and some local
+    workers leave for work away; pay changes with the place of work."""
+    if grid.calendar_month(t) != SPRING_FESTIVAL_MONTH:
+        return
+    age = ages(people, grid.year(t))
+    able = people.present & people.works & (labour == LAB["full"])
+    u = rng.random(people.capacity)
+    back = able & people.migrates & (age <= MIGRANT_MAX_AGE) & (u < MIGRANT_RETURN)
+    start = np.where(age < 45, MIGRANT_START[0], MIGRANT_START[1])
+    away = able & ~people.migrates & (age <= MIGRANT_START_MAX_AGE) & (u < start)
+    people.migrates[back] = False
+    people.wage_base[back] /= MIGRANT_PAY_RATIO
+    people.migrates[away] = True
+    people.wage_base[away] *= MIGRANT_PAY_RATIO
 
 
 def disasters(rng, hh: Households, grid: MonthGrid, t: int, intensity: np.ndarray, rec: Recorder) -> np.ndarray:
@@ -118,6 +174,9 @@ def job_losses(rng, hh: Households, people: People, labour: np.ndarray, grid: Mo
     monthly = people.wage_base[slots] / 12
     record_shocks(rec, rng, owner, slots, EVT["job_loss"], random_days_in_month(rng, grid, t, slots.size),
                   np.where(away[slots], 2, 1), np.round(monthly * months, -2))
+    home = slots[away[slots] & (rng.random(slots.size) < MIGRANT_HOME_AFTER_JOB_LOSS)]
+    people.migrates[home] = False
+    people.wage_base[home] /= MIGRANT_PAY_RATIO
 
 
 def employment_helps(rng, people: People, employment: np.ndarray, t: int) -> None:

@@ -73,31 +73,71 @@ def wage_rates(hh: Households, people: People, labour: np.ndarray, year: int, mo
     return local_sum, migrant_sum
 
 
-def annual_rates(hh: Households, people: People, labour: np.ndarray, grid: MonthGrid, month_index: int,
-                 support: SupportEffects, dibao_standard: np.ndarray, labour_units: np.ndarray,
-                 members: np.ndarray) -> np.ndarray:
-    """(sources, households) expected yuan a year at this month's prices."""
+ADJUSTABLE_SOURCES = [SRC[s] for s in ("wage_local", "wage_migrant", "agriculture", "business", "property",
+                                        "remittance", "other")]
+FIXED_SOURCES = [SRC["pension"], SRC["subsidy"]]
+# Households adapt to a lasting change in their labour (a worker ageing out, a child starting work,
+# a migrant coming home, a birth): other members take up work, land is rented in or out, family
+# support changes. The adjustable income closes this share of the gap to the household's own
+# normal level a month, so such changes fade over a few years instead of piling up [E].
+ADAPTATION_RATE = 0.03
+ADAPTATION_LIMIT = 1.2               # at most exp(+-1.2) on the adjustable income
+
+
+def own_rates(hh: Households, people: People, labour: np.ndarray, grid: MonthGrid, month_index: int,
+              labour_units: np.ndarray) -> np.ndarray:
+    """(sources, households) yuan a year at this month's prices that the household's people, land
+    and assets bring in, before swings, shocks, adaptation and support: its structural income."""
     year = grid.year(month_index)
     years = grid.years_from(month_index, ANCHOR_YEAR)
-    market = growth_index(hh, grid, month_index) * np.exp(hh.drift)
-    shock = np.where(hh.illness_loss_until >= month_index, ILLNESS_INCOME_FACTOR, 1.0)
-    shock *= np.where(hh.disruption_until >= month_index, DISRUPTION_FACTOR, 1.0)
+    growth = growth_index(hh, grid, month_index)
     local, migrant = wage_rates(hh, people, labour, year, month_index)
     rates = np.zeros((len(INCOME_SOURCES), hh.size))
-    rates[SRC["wage_local"]] = local * market * shock * np.where(support.employment, 1.3, 1.0)
-    rates[SRC["wage_migrant"]] = migrant * market * shock
-    agri_loss = np.where(hh.agri_loss_until >= month_index, hh.agri_loss_share, 0.0)
-    rates[SRC["agriculture"]] = (hh.agri_base * market * (1 - agri_loss) * np.where(support.industrial, 1.2, 1.0)
-                                 * np.where(labour_units > 0, 1.0, NO_LABOUR_AGRI_FACTOR))
-    rates[SRC["business"]] = (hh.business_base * market * ~hh.business_down
-                              * np.where(support.microcredit, 1.2, 1.0) * shock)
+    rates[SRC["wage_local"]] = local * growth
+    rates[SRC["wage_migrant"]] = migrant * growth
+    rates[SRC["agriculture"]] = hh.agri_base * growth * np.where(labour_units > 0, 1.0, NO_LABOUR_AGRI_FACTOR)
+    rates[SRC["business"]] = hh.business_base * growth
     transfer_index = (1 + TRANSFER_GROWTH) ** years
     rates[SRC["property"]] = hh.property_base * transfer_index
     rates[SRC["remittance"]] = hh.remittance_base * transfer_index
     rates[SRC["other"]] = hh.other_base * transfer_index
     elderly = np.bincount(people.household, weights=people.present & (ages(people, year) >= 60), minlength=hh.size)
     rates[SRC["pension"]] = elderly * PENSION_2021 * (1 + PENSION_GROWTH) ** years
-    rates[SRC["subsidy"]] = hh.subsidy_base * transfer_index + support.education_aid
+    rates[SRC["subsidy"]] = hh.subsidy_base * transfer_index
+    return rates
+
+
+def adapt(hh: Households, own: np.ndarray, members: np.ndarray, grid: MonthGrid, month_index: int) -> None:
+    """Move the adaptation a step towards what brings the structural income back to the
+    household's normal per-capita level."""
+    adjustable = own[ADJUSTABLE_SOURCES].sum(axis=0)
+    fixed = own[FIXED_SOURCES].sum(axis=0)
+    normal = hh.income_normal * growth_index(hh, grid, month_index) * members
+    can = hh.active & (members > 0) & (adjustable >= 1.0)
+    needed = np.log(np.maximum(normal - fixed, 0.2 * adjustable) / np.maximum(adjustable, 1.0))
+    target = np.clip(needed, -ADAPTATION_LIMIT, ADAPTATION_LIMIT)
+    hh.adaptation[:] = np.where(can, hh.adaptation + ADAPTATION_RATE * (target - hh.adaptation), hh.adaptation)
+
+
+def annual_rates(hh: Households, people: People, labour: np.ndarray, grid: MonthGrid, month_index: int,
+                 support: SupportEffects, dibao_standard: np.ndarray, labour_units: np.ndarray,
+                 members: np.ndarray, own: np.ndarray | None = None) -> np.ndarray:
+    """(sources, households) expected yuan a year at this month's prices."""
+    rates = own_rates(hh, people, labour, grid, month_index, labour_units) if own is None else own.copy()
+    adapted = np.exp(hh.adaptation)
+    market = adapted * np.exp(hh.drift)
+    earnings = market * np.exp(hh.transitory)
+    shock = np.where(hh.illness_loss_until >= month_index, ILLNESS_INCOME_FACTOR, 1.0)
+    shock *= np.where(hh.disruption_until >= month_index, DISRUPTION_FACTOR, 1.0)
+    rates[SRC["wage_local"]] *= earnings * shock * np.where(support.employment, 1.3, 1.0)
+    rates[SRC["wage_migrant"]] *= earnings * shock
+    agri_loss = np.where(hh.agri_loss_until >= month_index, hh.agri_loss_share, 0.0)
+    rates[SRC["agriculture"]] *= (market * np.exp(hh.harvest) * (1 - agri_loss)
+                                  * np.where(support.industrial, 1.2, 1.0))
+    rates[SRC["business"]] *= earnings * ~hh.business_down * np.where(support.microcredit, 1.2, 1.0) * shock
+    for source in ("property", "remittance", "other"):
+        rates[SRC[source]] *= adapted
+    rates[SRC["subsidy"]] += support.education_aid
     rates[SRC["public_welfare_job"]] = support.public_welfare_job
     own = rates.sum(axis=0)
     full_gap = dibao_standard * members

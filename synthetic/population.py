@@ -34,7 +34,8 @@ def draw_households(rng: np.random.Generator, geo: Geography, count: int) -> Hou
         water_ok=rng.random(count) < 0.97, dissolved_day=np.full(count, NO_DAY, dtype=np.int64),
         person_seq=np.zeros(count, dtype=np.int64),
         productivity=rng.lognormal(0.0, np.where(ex_poor, 0.22, 0.32)), wage_scale=np.ones(count),
-        growth=rng.normal(np.where(ex_poor, 0.092, 0.085), 0.015), drift=rng.normal(0, 0.10, count),
+        growth=rng.normal(np.where(ex_poor, 0.092, 0.085), 0.015), drift=zeros.copy(), transitory=zeros.copy(),
+        harvest=zeros.copy(), income_normal=zeros.copy(), adaptation=zeros.copy(),
         agri_base=zeros.copy(), business_base=zeros.copy(), property_base=zeros.copy(),
         remittance_base=zeros.copy(), subsidy_base=zeros.copy(), other_base=zeros.copy(),
         savings_share=rng.lognormal(np.log(np.where(ex_poor, 0.3, 0.9)), 0.8), app_user=rng.random(count) < 0.15,
@@ -103,6 +104,7 @@ def _people_from_slots(rng, hh: Households, grid: MonthGrid, household, seq, rel
     married_in = (relation == REL["spouse"]) | (relation == REL["other"])
     joined = np.where(married_in, birth_day + 365 * rng.integers(19, 26, count), birth_day)
     joined = np.minimum(joined, grid.first_day(0) - 1)
+    joined = np.where(joined == NO_DAY, NO_DAY - 1, joined)   # 1969-12-31 is day -1, the "no date" mark
     people = People(
         count=0, household=np.zeros(0, np.int64), seq=np.zeros(0, np.int64), relation=np.zeros(0, np.int8),
         birth_year=np.zeros(0, np.int64), female=np.zeros(0, bool), minority=np.zeros(0, bool),
@@ -200,6 +202,7 @@ def shape_income(hh: Households, people: People, adjustable: np.ndarray, fixed: 
         chosen = hh.ex_poor == ex_poor
         rank = (np.argsort(np.argsort(pc[chosen], kind="stable"), kind="stable") + 0.5) / chosen.sum()
         target = median * np.exp(normal_quantile(rank) * log_sd)
+        hh.income_normal[chosen] = target
         needed = target * size[chosen] - fixed[chosen]
         factor[chosen] = np.clip(needed / np.maximum(adjustable[chosen], 1.0), 0.2, 5.0)
         shortfall = np.maximum(needed - factor[chosen] * adjustable[chosen], 0.0)

@@ -29,7 +29,11 @@ class Households:
     productivity: np.ndarray
     wage_scale: np.ndarray           # calibration factor on wages, farming and business
     growth: np.ndarray               # log growth per year
-    drift: np.ndarray                # persistent log deviation (AR(1) over months)
+    drift: np.ndarray                # persistent log deviation of earnings (AR(1) over months)
+    transitory: np.ndarray           # short-lived log deviation of earnings (AR(1) over months)
+    harvest: np.ndarray              # this year's log deviation of farm income (yield and prices)
+    income_normal: np.ndarray        # the household's normal per-capita income at 2021 level
+    adaptation: np.ndarray           # log factor on adjustable income: adapting to labour changes
     agri_base: np.ndarray
     business_base: np.ndarray
     property_base: np.ndarray

@@ -24,6 +24,24 @@ def test_domain_figures_are_within_their_ranges(sim):
     assert table["ok"].all(), table[~table["ok"]].to_string()
 
 
+def test_incomes_churn_from_year_to_year(sim):
+    """Today's income is a weak guide to next year's: log income correlates 0.45-0.65 year on year,
+    most households below the line are above it a year later, and a good share of those just above
+    it fall below within a year (rural panels such as CFPS [E]); the spread stays 0.30-0.38."""
+    churn = calibration.line_churn(sim)
+    correlation = calibration.income_year_on_year_correlation(sim)
+    spread = calibration.income_log_sd(sim)
+    ordinary = calibration.income_year_on_year_correlation(sim, "ordinary")
+    print(f"\nyear-on-year correlation {correlation:.3f} (ordinary households {ordinary:.3f})")
+    print(churn.to_string())
+    print(spread.round(3).to_string())
+    assert 0.45 <= correlation <= 0.65
+    assert churn["below_n"] >= 100 and churn["near_n"] >= 300
+    assert 0.40 <= churn["below_to_above"] <= 0.90
+    assert 0.15 <= churn["near_to_below"] <= 0.35
+    assert spread.between(0.30, 0.38).all() and len(spread) == 3
+
+
 def test_assistance_changes_later_trajectories(sim):
     """Households entering risk that get support within 3 months are at risk a year later less
     often than comparable households (same type, risk kind and income band) that did not."""
