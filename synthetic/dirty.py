@@ -72,7 +72,7 @@ def make_dirty(table_name: str, clean: pd.DataFrame, dirty_rate: float, rng: np.
 
 def _write_chinese_labels(table: Table, frame: pd.DataFrame, positions: np.ndarray) -> tuple[pd.DataFrame, list]:
     """Write, in place of each chosen row's first labelled code, its Chinese label."""
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # copy-on-write: only relabelled columns are copied
     entries = []
     pending = np.asarray(positions)
     for column in table.columns:
