@@ -89,8 +89,7 @@ def as_of_context(prepared: PreparedExport, as_of: pd.Timestamp) -> AsOf:
 def _lines_per_household(prepared: PreparedExport, households: pd.DataFrame, as_of: pd.Timestamp, n: int):
     """County, monitoring line and last year's rural income for each household, as known at `as_of`."""
     areas = latest_versions(prepared.tables["areas"], "village_code", as_of)
-    lines = latest_versions(prepared.tables["monitoring_lines"].assign(
-        _key=lambda f: f["county_code"] + ":" + f["year"].astype(str)), "_key", as_of)
+    lines = latest_versions(prepared.tables["monitoring_lines"], ["county_code", "year"], as_of)
     lines = lines[lines["year"] <= as_of.year].sort_values("year").drop_duplicates("county_code", keep="last")
     village_county = households["village_code"].map(areas.set_index("village_code")["county_code"])
     by_county = lines.set_index("county_code")

@@ -81,8 +81,7 @@ def _line_at_month_ends(tables, index: HouseholdIndex, first: int, months: int) 
     """The line of each month end's calendar year for each household's county (NaN if none)."""
     households = latest_versions(tables["households"], "household_id", FAR_FUTURE)
     areas = latest_versions(tables["areas"], "village_code", FAR_FUTURE).set_index("village_code")
-    lines = latest_versions(tables["monitoring_lines"].assign(
-        _key=lambda f: f["county_code"] + ":" + f["year"].astype(str)), "_key", FAR_FUTURE)
+    lines = latest_versions(tables["monitoring_lines"], ["county_code", "year"], FAR_FUTURE)
     county = np.full(len(index), None, dtype=object)
     county[index.codes(households["household_id"])] = households["village_code"].map(areas["county_code"]).to_numpy()
     years = (np.arange(first, first + months) // 12 + 1970)
