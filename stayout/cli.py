@@ -173,6 +173,7 @@ def _train(args: argparse.Namespace) -> int:
           f"(trained on {len(result.plan.train)} dates, validated on {len(result.plan.validation)})")
     print(result.comparison.to_string(float_format=lambda v: f"{v:.4f}"))
     print(_targets(result.comparison))
+    print(_predictability(result.predictability))
     print("Fairness at township capacity: " + ("; ".join(result.flags) if result.flags else "no flags"))
     role = "champion (first model)" if result.became_champion else "challenger"
     print(f"Registered {config.registered_model} version {result.version} as {role}; MLflow run {result.run_id}")
@@ -190,6 +191,24 @@ def _targets(table) -> str:
         "honest range 0.70-0.85, above 0.90 means something makes the answer too easy)",
         f"expected calibration error {model['ece']:.4f} (target <= 0.02)",
     ]
+    return "\n".join(lines)
+
+
+def _predictability(audit: dict) -> str:
+    """The checks on whether the test figures are too easy to believe."""
+    from training.predictability import LATE_DISCOVERY_DAYS
+
+    rules = "today's rules"
+    groups = audit["within_groups"].set_index("group")
+    late = audit["late_discoveries"].iloc[0]
+    lines = ["Is the answer too easy? (checks on the test window)"]
+    lines += [f"  {group}: ROC-AUC model {row['auc model']:.3f}, rules {row[f'auc {rules}']:.3f}; "
+              f"recall@10% model {row['recall@10% model']:.3f}, rules {row[f'recall@10% {rules}']:.3f}"
+              for group, row in groups.iterrows()]
+    lines.append(f"  cases the official channels found {LATE_DISCOVERY_DAYS} days or more later "
+                 f"({int(late['positives'])}, {late['share_of_positives']:.0%} of positives): "
+                 f"ROC-AUC model {late['auc model']:.3f}, rules {late[f'auc {rules}']:.3f}")
+    lines += [f"  WARNING {note}" for note in audit["notes"]]
     return "\n".join(lines)
 
 

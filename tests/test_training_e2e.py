@@ -42,16 +42,19 @@ def test_train_register_promote_reload(county, tmp_path, capsys):
     assert main(["train", str(county), "--config", _config_file(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "today's rules" in out and "logistic regression" in out and "as champion (first model)" in out
+    assert "Is the answer too easy?" in out and "formerly poor: ROC-AUC model" in out
     first = registry.model_version("stayout-relapse", "champion")
     assert first.version == 1 and set(first.aliases) == {"champion", "challenger"}
 
     run = mlflow.get_run(first.run_id)
     for metric in ("roc_auc", "roc_auc_low", "ece", "recall_at_10pct", "recall_at_capacity",
-                   "rules_recall_at_10pct", "logistic_roc_auc"):
+                   "rules_recall_at_10pct", "logistic_roc_auc", "max_single_feature_auc", "roc_auc_formerly_poor"):
         assert metric in run.data.metrics, metric
     assert {"config_hash", "data_snapshot", "seed"} <= set(run.data.tags)
     artifacts = {a.path for a in mlflow.artifacts.list_artifacts(run_id=first.run_id, artifact_path="plots")}
     assert {"plots/roc.png", "plots/calibration.png", "plots/fairness.png"} <= artifacts
+    audit = mlflow.artifacts.load_dict(f"runs:/{first.run_id}/predictability.json")
+    assert {"notes", "single_features", "within_groups", "late_discoveries"} <= set(audit)
 
     # reload through MLflow: calibrated probabilities from contract-derived features
     config = TrainingConfig.model_validate(SMALL)

@@ -23,6 +23,7 @@ from training.dataset import labelled_frame, part
 from training.fairness import fairness_audit, fairness_flags
 from training.metrics import comparison_table, evaluate
 from training.model import fit_bundle, fit_logistic, logistic_scores
+from training.predictability import audit_metrics, audit_record, predictability_audit
 from training.splits import SplitPlan, describe_plan, plan_splits
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class TrainingResult:
     fairness: pd.DataFrame
     flags: list[str]
     became_champion: bool
+    predictability: dict
 
 
 def data_snapshot_hash(tables: dict[str, pd.DataFrame]) -> str:
@@ -69,8 +71,11 @@ def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
     audits = {name: fairness_audit(test, name, capacity=config.evaluation.township_capacity,
                                    n_boot=config.evaluation.bootstrap_samples, seed=config.seed)
               for name in (MODEL, CHAMPION) if name in scored}
+    audit = predictability_audit(test, names, [MODEL, RULES, LOGISTIC])
     with mlflow.start_run(experiment_id=registry.experiment_id(config.experiment)) as run:
         _log_run(config, tables, plan, frame, bundle, results, audits, test)
+        mlflow.log_dict(audit_record(audit), "predictability.json")
+        mlflow.log_metrics({key: value for key, value in audit_metrics(audit, MODEL).items() if np.isfinite(value)})
         version = registry.log_and_register(bundle, config.registered_model)
         became_champion = not registry.has_alias(config.registered_model, registry.CHAMPION)
         registry.set_alias(config.registered_model, registry.CHALLENGER, version)
@@ -79,7 +84,7 @@ def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
         mlflow.set_tags({"became_champion": str(became_champion).lower(),
                          "champion_scored_version": str(champion_version or "none")})
     return TrainingResult(run.info.run_id, version, plan, comparison_table(results), audits[MODEL],
-                          fairness_flags(audits[MODEL]), became_champion)
+                          fairness_flags(audits[MODEL]), became_champion, audit)
 
 
 def _evaluate(test: pd.DataFrame, score: str, config: TrainingConfig) -> dict:
