@@ -224,6 +224,29 @@ def assistance_effect(sim) -> pd.Series:
     })
 
 
+def assistance_effect_twin(sim, twin) -> pd.Series:
+    """What assistance does to the households that got it: risk entries supported within 4 months,
+    share at risk 12 months after entry here and, for the very same households and months, in a
+    twin county simulated with the same seed where measures are opened but change nothing
+    (`SimulationConfig(assistance_works=False)`). Same people, same shocks; only the help differs."""
+    hm = sim.truth["household_month"].sort_values(["household_id", "month"])
+    group = hm.groupby("household_id")
+    entries = risk_entries(sim, months_needed_after=12)
+    soon = sum(group["supported"].shift(-k).fillna(False).astype(bool) for k in range(0, 4)) > 0
+    supported = hm.loc[entries.index[soon.loc[entries.index].to_numpy()], ["household_id", "month"]]
+    supported = supported.assign(later=supported["month"] + pd.DateOffset(months=12))
+
+    def at_risk_later(household_month: pd.DataFrame) -> pd.Series:
+        later = household_month[["household_id", "month", "at_risk"]].rename(columns={"month": "later"})
+        return supported.merge(later, on=["household_id", "later"], how="left")["at_risk"]
+
+    helped, unhelped = at_risk_later(hm), at_risk_later(twin.truth["household_month"])
+    both = helped.notna() & unhelped.notna()
+    return pd.Series({"entries": int(both.sum()),
+                      "at_risk_later_with_assistance": float(helped[both].astype(bool).mean()),
+                      "at_risk_later_without": float(unhelped[both].astype(bool).mean())})
+
+
 def calibration_table(sim) -> pd.DataFrame:
     """One row per figure: value, the domain range and whether the value is inside it."""
     rates = new_case_rates(sim).groupby("type")[["cases", "households"]].sum()

@@ -36,7 +36,9 @@ HOME_FOR_NEW_YEAR = {1: 0.6, 2: 0.7}                      # share of migrants at
 
 
 class County:
-    def __init__(self, seed: int, grid: MonthGrid, geo: Geography, households: int) -> None:
+    def __init__(self, seed: int, grid: MonthGrid, geo: Geography, households: int,
+                 assistance_works: bool = True) -> None:
+        self.assistance_works = assistance_works
         self.rng = dict(zip(STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(STREAMS)))))
         self.grid, self.geo = grid, geo
         rng = self.rng["population"]
@@ -146,7 +148,8 @@ class County:
         self._new_year(t)
         stays, funeral, death_households, dropout_households = self._life_events(t)
         labour = labour_now(people, grid.year(t), t)
-        support = support_effects(self.adm.measures, hh.size, t)
+        support = (support_effects(self.adm.measures, hh.size, t) if self.assistance_works
+                   else SupportEffects.none(hh.size))
         disaster_loss, repairs = self._economy(t, labour, support)
         labour_units = household_labour_units(people, labour, hh.size)
         members = members_present(people, hh.size)

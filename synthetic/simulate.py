@@ -33,6 +33,8 @@ class SimulationConfig:
     months: int = 36
     seed: int = 0
     warmup_months: int = 24
+    assistance_works: bool = True    # False: measures are opened as usual but change nothing (a twin
+                                     # county for measuring what assistance does)
 
     def __post_init__(self) -> None:
         if self.households < 10:
@@ -59,7 +61,7 @@ def simulate(config: SimulationConfig) -> Simulation:
     grid = MonthGrid.build(config.start, config.months, config.warmup_months)
     geo_rng = np.random.default_rng(np.random.SeedSequence([config.seed, 1]))
     geo = build_geography(geo_rng, config.households, config.counties, grid)
-    county = County(config.seed, grid, geo, config.households)
+    county = County(config.seed, grid, geo, config.households, config.assistance_works)
     county.run()
     records = _cut_records(county, grid)
     data_end = max(int(r["recorded"].max()) for r in records.values() if r)
