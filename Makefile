@@ -30,6 +30,8 @@ demo: $(STAMP)
 	$(BIN)/stayout validate $(DEMO_DIR)
 	$(BIN)/stayout train $(DEMO_DIR) --config configs/default.yaml
 	$(BIN)/stayout models
+	@echo "How far can any model see? Lists ranked by the generator's hidden truth (no product code reads it):"
+	$(BIN)/python -m synthetic.ceiling $(DEMO_DIR) --config configs/default.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
