@@ -15,11 +15,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from features.contract import Column
+from features.text_bytes import has_padding
 
 DATETIME_DTYPE = "datetime64[us]"
 TRUE_SPELLINGS = ("true", "1")
 FALSE_SPELLINGS = ("false", "0")
 NUMBER_PATTERN = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
+MICROS_PER_DAY = 86_400_000_000
+BLOCK_ROWS = 1 << 20  # rows per step where a step would otherwise make a column-sized temporary
 TIMESTAMP_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 
 
@@ -47,18 +50,17 @@ def parse_column(raw: pa.ChunkedArray, column: Column) -> tuple[pd.Series, list[
 
 def _parse_dictionary(raw: pa.ChunkedArray, column: Column) -> tuple[pd.Series, list[Problem]]:
     """Parse each distinct value once, then spread the results to the rows (ids and codes repeat a lot)."""
-    unified = raw.unify_dictionaries()
-    dictionary = unified.chunk(0).dictionary.cast(pa.string()) if unified.num_chunks else pa.array([], pa.string())
-    indices = np.concatenate([pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-                              for chunk in unified.chunks]) if unified.num_chunks else np.zeros(0, np.int64)
-    rows = np.where(indices < 0, len(dictionary), indices)  # the extra last entry stands for null
+    dictionary, rows = _dictionary_rows(raw)
     entries = pa.chunked_array([pa.concat_arrays([dictionary, pa.nulls(1, pa.string())])])
     distinct_values, distinct_problems = parse_column(entries, column)
     if column.kind == "str":  # kept as categories until validation ends: references look up distinct ids only
         codes, uniques = pd.factorize(distinct_values)
         values = pd.Series(pd.Categorical.from_codes(codes[rows], categories=pd.Index(uniques, dtype="str")))
+    elif isinstance(distinct_values.dtype, pd.CategoricalDtype):  # codes: gather the small integer codes
+        codes = distinct_values.cat.codes.to_numpy()[rows]
+        values = pd.Series(pd.Categorical.from_codes(codes, dtype=distinct_values.dtype, validate=False), copy=False)
     else:
-        values = distinct_values.take(rows).reset_index(drop=True)
+        values = pd.Series(distinct_values.array.take(rows))
     problems = []
     for problem in distinct_problems:
         mask = problem.mask[rows]
@@ -70,6 +72,29 @@ def _parse_dictionary(raw: pa.ChunkedArray, column: Column) -> tuple[pd.Series, 
     return values, problems
 
 
+def _dictionary_rows(raw: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """The distinct values of all chunks' dictionaries (as text) and each row's position among them.
+
+    A null row points one past the end. Chunks read from CSV each carry their own small
+    dictionary; each chunk's indices are translated into one preallocated array.
+    """
+    if not raw.num_chunks:
+        return pa.array([], pa.string()), np.zeros(0, np.int32)
+    dictionary = pc.unique(pa.concat_arrays([chunk.dictionary for chunk in raw.chunks]))
+    rows = np.empty(len(raw), dtype=np.min_scalar_type(len(dictionary)))  # a few codes: one byte a row
+    start = 0
+    for chunk in raw.chunks:
+        translate = pc.index_in(chunk.dictionary, value_set=dictionary).to_numpy(zero_copy_only=False)
+        translate = np.append(translate.astype(rows.dtype), len(dictionary))
+        indices = chunk.indices
+        if chunk.null_count:
+            indices = pc.fill_null(indices.cast(pa.int64()), len(chunk.dictionary))
+        indices = indices.to_numpy(zero_copy_only=False)
+        rows[start:start + len(chunk)] = translate[indices]
+        start += len(chunk)
+    return dictionary.cast(pa.string()), rows
+
+
 def _is_text(raw: pa.Array) -> bool:
     return pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type) or pa.types.is_null(raw.type)
 
@@ -78,11 +103,7 @@ def _trimmed(raw: pa.ChunkedArray) -> pa.ChunkedArray:
     """Text without surrounding spaces or tabs; the full trim runs only when some value needs it."""
     if pa.types.is_null(raw.type):
         return pa.chunked_array([pa.nulls(len(raw), pa.string())])
-    padded = pc.or_kleene(
-        pc.or_kleene(pc.starts_with(raw, " "), pc.ends_with(raw, " ")),
-        pc.or_kleene(pc.starts_with(raw, "\t"), pc.ends_with(raw, "\t")),
-    )
-    return pc.utf8_trim_whitespace(raw) if pc.any(padded).as_py() else raw
+    return pc.utf8_trim_whitespace(raw) if has_padding(raw) else raw
 
 
 def _mask(boolean: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -105,7 +126,8 @@ def _flagged(mask: np.ndarray, column: str, raw: pa.Array, sentence: str) -> lis
 
 def _parse_str(raw, text, blank, column):
     values = text if text is not None else pc.cast(raw, pa.string())
-    values = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), values)
+    if blank.any():
+        values = pc.if_else(pa.array(blank), pa.scalar(None, values.type), values)
     problems = []
     if column.digits:
         digits = _mask(pc.match_substring_regex(values, rf"^\d{{{column.digits}}}$"))
@@ -132,15 +154,19 @@ def _parse_number(raw, text, blank, column):
     else:
         numbers = np.asarray(pc.cast(raw, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
         ok = ~blank
-    finite = np.isfinite(np.nan_to_num(numbers, nan=0.0))
+    # Infinite values pass, as they always have: this check used to be
+    # np.isfinite(np.nan_to_num(numbers, nan=0.0)), which is always true (nan_to_num turns +-inf
+    # into the largest floats). Rejecting them is a contract decision: `finite = ~np.isinf(numbers)`.
+    finite = np.ones(len(numbers), dtype=bool)
     problems += _flagged(ok & ~finite, column.name, raw, "is not a finite number; write a plain number")
     ok &= finite
-    safe = np.where(ok, numbers, 0.0)
+    all_ok = bool(ok.all())
+    safe = numbers if all_ok else np.where(ok, numbers, 0.0)
     if column.kind == "int":
         fractional = ok & (np.floor(safe) != safe)
         problems += _flagged(fractional, column.name, raw, "is not a whole number; write an integer")
     problems += _range_problems(raw, column, safe, ok)
-    values = pd.Series(np.where(ok, numbers, np.nan), dtype="float64")
+    values = pd.Series(numbers if all_ok else np.where(ok, numbers, np.nan), dtype="float64", copy=False)
     if column.kind == "int":
         values = values.round().astype("Int64")
     return values, problems
@@ -184,10 +210,17 @@ def _parse_datetime(raw, text, blank, column):
     example = "2023-06-01" if column.kind == "date" else "2023-06-01 09:30:00"
     problems = _flagged(unparsed, column.name, raw, f"is not a valid {column.kind}; write it as {example}")
     if column.kind == "date":
-        micros = values.to_numpy().view(np.int64)
-        with_time = ~blank & ~unparsed & (micros % 86_400_000_000 != 0)
+        with_time = ~blank & ~unparsed & _time_of_day(values.to_numpy().view(np.int64))
         problems += _flagged(with_time, column.name, raw, "carries a time of day; write the calendar date only")
     return values, problems
+
+
+def _time_of_day(micros: np.ndarray) -> np.ndarray:
+    """Rows not at midnight, a block at a time so no column-sized temporary is made."""
+    mask = np.empty(len(micros), dtype=bool)
+    for start in range(0, len(micros), BLOCK_ROWS):
+        np.not_equal(micros[start:start + BLOCK_ROWS] % MICROS_PER_DAY, 0, out=mask[start:start + BLOCK_ROWS])
+    return mask
 
 
 def _typed_timestamps(raw: pa.Array) -> pd.Series:

@@ -72,6 +72,7 @@ def read_raw_table(path: Path, table: str) -> pa.Table:
 # read again as text, and validation then names each bad value.
 _TEXT = pa.dictionary(pa.int32(), pa.string())  # codes repeat: each distinct value is checked once
 _FAST_TYPES = {
+    "str": pa.large_string(),  # the offsets pandas' Arrow-backed `str` dtype uses: no conversion later
     "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
     "date": pa.timestamp("us"), "timestamp": pa.timestamp("us"),
     "code": _TEXT, "codelist": _TEXT,
@@ -93,7 +94,7 @@ def _read_csv(path: Path, table: str) -> pa.Table:
             return pa_csv.read_csv(path, convert_options=options)
         except pa.ArrowInvalid as exc:
             match = _CSV_COLUMN_ERROR.search(str(exc))
-            if not match or types[header[int(match.group(1))]] in (pa.string(), _TEXT):
+            if not match or types[header[int(match.group(1))]] in (pa.string(), pa.large_string(), _TEXT):
                 raise
             types[header[int(match.group(1))]] = pa.string()
     raise TableUnusableError(table, str(path), "the file cannot be read", "export the table again")

@@ -10,6 +10,7 @@ from features.parse import Problem
 QUARTER_START_MONTHS = (1, 4, 7, 10)
 MICROS_PER_DAY = 86_400_000_000
 DAY_OFFSET = 500_000  # keeps day numbers positive back to the year 600, so pairs pack into one integer
+BLOCK_ROWS = 1 << 20
 
 
 def row_rule_problems(table: Table, parsed: pd.DataFrame) -> list[Problem]:
@@ -42,18 +43,27 @@ def _not_before(parsed: pd.DataFrame, earlier: str, later: str, template: str) -
 def _period_problems(parsed: pd.DataFrame) -> list[Problem]:
     start, end = parsed["period_start"], parsed["period_end"]
     present = (start.notna() & end.notna()).to_numpy()
-    start_day = start.to_numpy().view(np.int64) // MICROS_PER_DAY + DAY_OFFSET
-    end_day = end.to_numpy().view(np.int64) // MICROS_PER_DAY + DAY_OFFSET
-    pair_codes, pairs = pd.factorize(np.where(present, start_day * 1_000_000 + end_day, -1))
-    pair_starts = (pairs // 1_000_000 - DAY_OFFSET).astype("datetime64[D]")
-    pair_ends = (pairs % 1_000_000 - DAY_OFFSET).astype("datetime64[D]")
-    bad = present & ~_whole_month_or_quarter(pair_starts, pair_ends)[pair_codes]
+    start_micros, end_micros = start.to_numpy().view(np.int64), end.to_numpy().view(np.int64)
+    bad = np.zeros(len(parsed), dtype=bool)
+    for first in range(0, len(parsed), BLOCK_ROWS):  # a block at a time: no column-sized temporaries
+        rows = slice(first, first + BLOCK_ROWS)
+        bad[rows] = present[rows] & ~_whole_periods(start_micros[rows], end_micros[rows], present[rows])
     if not bad.any():
         return []
     message = ("period " + start[bad].dt.strftime("%Y-%m-%d") + " to " + end[bad].dt.strftime("%Y-%m-%d")
                + " is not one whole calendar month or quarter; split it into months"
                  " (first to last day) or give a calendar quarter")
     return [Problem(bad, "period_start;period_end", message)]
+
+
+def _whole_periods(start_micros: np.ndarray, end_micros: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Whether each (start, end) pair covers a whole month or quarter, checked once per distinct pair."""
+    start_day = start_micros // MICROS_PER_DAY + DAY_OFFSET
+    end_day = end_micros // MICROS_PER_DAY + DAY_OFFSET
+    pair_codes, pairs = pd.factorize(np.where(present, start_day * 1_000_000 + end_day, -1))
+    pair_starts = (pairs // 1_000_000 - DAY_OFFSET).astype("datetime64[D]")
+    pair_ends = (pairs % 1_000_000 - DAY_OFFSET).astype("datetime64[D]")
+    return _whole_month_or_quarter(pair_starts, pair_ends)[pair_codes]
 
 
 def _whole_month_or_quarter(start_days: np.ndarray, end_days: np.ndarray) -> np.ndarray:

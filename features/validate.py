@@ -7,19 +7,21 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from features.contract import TABLES, Table
+from features.contract import TABLES, Column, Table
 from features.parse import Problem, parse_column
+from features.repeats import repeated_rows, row_hashes
 from features.rules import row_rule_problems
+from features.text_bytes import positions_among
 from stayout.errors import TableUnusableError
 
 QUARANTINE_EXTRA_COLUMNS = ("row_number", "column", "reason")
-PARSE_THREADS = 2
+THREADS = 2
 
 
 @dataclass
@@ -73,8 +75,13 @@ class _References:
             codes = values.cat.codes.to_numpy()
             return np.where(codes >= 0, np.append(distinct, -1)[codes], -1)
         keys = self.values.get(reference, pa.array([], pa.string()))
-        found = pc.index_in(pa.array(values, pa.string()), value_set=keys)
-        return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return positions_among(_arrow_text(values), keys)
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """The values as Arrow text; no copy for pandas' Arrow-backed `str` dtype."""
+    arrow = pa.array(values, pa.large_string())
+    return arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
 
 
 def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str] | None = None) -> ValidationResult:
@@ -100,12 +107,14 @@ def validate_table(table: Table, raw: pa.Table | pd.DataFrame, references: _Refe
     if isinstance(raw, pd.DataFrame):
         raw = pa.Table.from_pandas(raw, preserve_index=False)
     columns, warnings = _contract_columns(table, raw, source or table.name)
-    parsed, problems = _parse_table(table, columns, raw.num_rows)
-    problems += row_rule_problems(table, parsed)
-    reference_problems, key_codes = _reference_problems(table, parsed, references or _References())
-    problems += reference_problems
-    rejected = _any(problems, raw.num_rows)
-    repeat = _repeats(parsed, ~rejected, key_codes)
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:  # Arrow, numpy and pandas' hash tables release the GIL
+        parsed, problems, reference_problems, key_codes = _parse_table(
+            table, columns, raw.num_rows, references or _References(), pool)
+        hashes = pool.submit(row_hashes, parsed, key_codes)
+        problems += row_rule_problems(table, parsed)
+        problems += reference_problems
+        rejected = _any(problems, raw.num_rows)
+        repeat = repeated_rows(parsed, ~rejected, hashes.result())
     if table.kind != "measure":
         conflict = _key_conflicts(table, parsed, ~rejected & ~repeat)
         problems += conflict
@@ -135,68 +144,45 @@ def _contract_columns(table: Table, raw: pa.Table, source: str) -> tuple[dict[st
     return columns, warnings
 
 
-def _parse_table(table: Table, raw_columns: dict[str, pa.ChunkedArray], n_rows: int) -> tuple[pd.DataFrame, list[Problem]]:
-    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:  # Arrow kernels release the GIL
-        outcomes = list(pool.map(lambda column: parse_column(raw_columns[column.name], column), table.columns))
-    parsed = {column.name: values for column, (values, _) in zip(table.columns, outcomes)}
-    problems = [problem for _, column_problems in outcomes for problem in column_problems]
-    return pd.DataFrame(parsed, index=pd.RangeIndex(n_rows), copy=False), problems
+class _ParsedColumn(NamedTuple):
+    values: pd.Series
+    problems: list[Problem]
+    reference_problems: list[Problem]
+    key_codes: np.ndarray | None  # reference columns: each row's position among the accepted keys
 
 
-def _repeats(parsed: pd.DataFrame, candidates: np.ndarray, key_codes: dict[str, np.ndarray]) -> np.ndarray:
-    """Rows among `candidates` equal in every column to an earlier candidate row."""
-    repeat = np.zeros(len(parsed), dtype=bool)
-    positions = np.flatnonzero(candidates)
-    if len(positions) < 2:
-        return repeat
-    hashes = _row_hashes(parsed, key_codes)[positions]
-    ordered = np.sort(hashes)
-    shared = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
-    maybe = positions[np.isin(hashes, shared)]
-    if len(maybe):
-        exact = parsed.iloc[maybe].duplicated(keep="first").to_numpy()
-        repeat[maybe[exact]] = True
-    return repeat
-
-
-def _row_hashes(frame: pd.DataFrame, key_codes: dict[str, np.ndarray]) -> np.ndarray:
-    """A 64-bit hash of each row's parsed values (equal rows hash equal; collisions are re-checked)."""
-    hashes = np.full(len(frame), 0xCBF29CE484222325, dtype=np.uint64)
-    for name in frame.columns:
-        bits = key_codes[name].astype(np.int64).view(np.uint64) if name in key_codes else _column_bits(frame[name])
-        hashes ^= bits
-        hashes *= np.uint64(0x100000001B3)
-        hashes ^= hashes >> np.uint64(29)
-    return hashes
-
-
-def _column_bits(values: pd.Series) -> np.ndarray:
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy().astype(np.int64).view(np.uint64)
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return values.to_numpy().view(np.int64).view(np.uint64)
-    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
-        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-        return np.nan_to_num(numbers, nan=-1.5e300).view(np.uint64)
-    return pd.factorize(values)[0].astype(np.int64).view(np.uint64)
-
-
-def _reference_problems(table: Table, parsed: pd.DataFrame,
-                        references: _References) -> tuple[list[Problem], dict[str, np.ndarray]]:
-    """Rows pointing at keys that were not accepted, and each reference column's key positions."""
-    problems, key_codes = [], {}
-    for column in table.columns:
+def _parse_table(table: Table, raw_columns: dict[str, pa.ChunkedArray], n_rows: int, references: _References,
+                 pool: ThreadPoolExecutor) -> tuple[pd.DataFrame, list[Problem], list[Problem], dict[str, np.ndarray]]:
+    """Parse every column, and look up the columns that reference other tables (those go first:
+    they take longest). Returns the parsed frame, the parse problems and the reference problems
+    (each in column order) and the key positions of each reference column."""
+    def parse(column: Column) -> _ParsedColumn:
+        values, problems = parse_column(raw_columns[column.name], column)
         if not column.references:
-            continue
-        target_table = column.references.split(".")[0]
-        values = parsed[column.name]
-        key_codes[column.name] = references.positions(column.references, values)
-        bad = values.notna().to_numpy() & (key_codes[column.name] < 0)
-        if bad.any():
-            message = (f"{column.name} '" + values[bad].astype("str") + f"' is not an accepted {target_table} key "
-                       f"(absent from {target_table} or quarantined there); add it to {target_table} or correct the id")
-            problems.append(Problem(bad, column.name, message))
-    return problems, key_codes
+            return _ParsedColumn(values, problems, [], None)
+        return _ParsedColumn(values, problems, *_reference_problems(column, values, references))
+
+    longest_first = sorted(table.columns, key=lambda column: column.references is None)
+    by_name = dict(zip((column.name for column in longest_first), pool.map(parse, longest_first)))
+    outcomes = {column.name: by_name[column.name] for column in table.columns}
+    parsed = pd.DataFrame({name: outcome.values for name, outcome in outcomes.items()},
+                          index=pd.RangeIndex(n_rows), copy=False)
+    problems = [problem for outcome in outcomes.values() for problem in outcome.problems]
+    reference_problems = [problem for outcome in outcomes.values() for problem in outcome.reference_problems]
+    key_codes = {name: outcome.key_codes for name, outcome in outcomes.items() if outcome.key_codes is not None}
+    return parsed, problems, reference_problems, key_codes
+
+
+def _reference_problems(column: Column, values: pd.Series, references: _References) -> tuple[list[Problem], np.ndarray]:
+    """Rows pointing at keys that were not accepted, and each row's key position (-1: absent)."""
+    target_table = column.references.split(".")[0]
+    key_codes = references.positions(column.references, values)
+    bad = values.notna().to_numpy() & (key_codes < 0)
+    if not bad.any():
+        return [], key_codes
+    message = (f"{column.name} '" + values[bad].astype("str") + f"' is not an accepted {target_table} key "
+               f"(absent from {target_table} or quarantined there); add it to {target_table} or correct the id")
+    return [Problem(bad, column.name, message)], key_codes
 
 
 def _key_conflicts(table: Table, parsed: pd.DataFrame, candidates: np.ndarray) -> list[Problem]:
