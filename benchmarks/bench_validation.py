@@ -1,6 +1,9 @@
 """Validation speed: rows per second on 10 million income rows, against plain pandas reading.
 
-Target: reading and validating the income table takes at most 3x reading it with plain pandas.
+Target: reading and validating the income table takes at most 3x reading it with plain pandas
+(`pd.read_csv(path)`, nothing else). Each side runs several times in fresh processes, the two
+sides alternating, and each is timed by its best run: on a shared 2-core machine a single run of
+either side varies by 2-3x.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from benchmarks.common import measured, print_table, report_step, run_step
 
 SOURCES = ("wage_local", "wage_migrant", "agriculture", "pension", "dibao", "subsidy")
 DATA_SOURCES = ("department", "survey", "self_report")
+REPEATS = 3  # each side's time is its best run; this machine's load varies between runs
 
 
 def make_income_csv(path: Path, rows: int, seed: int = 1) -> int:
@@ -62,23 +66,53 @@ def step_validate(path: str, households: int) -> dict:
     return result
 
 
-def run(rows: int, workdir: Path) -> dict:
+def run(rows: int, workdir: Path, repeats: int = REPEATS) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / f"income-{rows}.csv"
     households = max(rows // 50, 1)
     if not path.exists():  # the same seed always writes the same file
         make_income_csv(path, rows)
-    plain = run_step("benchmarks.bench_validation", "--step", "plain", str(path))
-    checked = run_step("benchmarks.bench_validation", "--step", "validate", str(path), "--households", str(households))
+    _warm_page_cache(path)
+    sides = {
+        "plain": ("--step", "plain", str(path)),
+        "validate": ("--step", "validate", str(path), "--households", str(households)),
+    }
+    runs: dict[str, list[dict]] = {side: [] for side in sides}
+    for round_number in range(repeats):  # alternate which side goes first: load on this machine drifts
+        order = list(sides) if round_number % 2 == 0 else list(reversed(sides))
+        for side in order:
+            runs[side].append(run_step("benchmarks.bench_validation", *sides[side]))
+    plain, checked = (min(runs[side], key=lambda run: run["seconds"]) for side in sides)
     ratio = checked["seconds"] / plain["seconds"]
-    print_table(f"validation of {rows:,} income rows (CSV)", [
-        ("plain pandas read_csv", f"{plain['seconds']:.1f} s, peak {plain['peak_gib']:.2f} GiB"),
-        ("read + validate", f"{checked['seconds']:.1f} s, peak {checked['peak_gib']:.2f} GiB, "
+    median_ratio = _median(runs["validate"]) / _median(runs["plain"])
+    print_table(f"validation of {rows:,} income rows (CSV), best of {repeats} fresh processes each", [
+        ("plain pandas read_csv", f"{plain['seconds']:.2f} s (all: {_seconds(runs['plain'])}), "
+                                  f"peak {plain['peak_gib']:.2f} GiB"),
+        ("read + validate", f"{checked['seconds']:.2f} s (all: {_seconds(runs['validate'])}), "
+                            f"peak {checked['peak_gib']:.2f} GiB, "
                             f"{checked['accepted']:,} accepted, {checked['quarantined']:,} quarantined"),
         ("rows per second", f"{rows / checked['seconds']:,.0f}"),
-        ("ratio to plain read", f"{ratio:.2f}x (target <= 3x) {'OK' if ratio <= 3 else 'MISSED'}"),
+        ("ratio to plain read", f"{ratio:.2f}x best to best, {median_ratio:.2f}x median to median "
+                                f"(target <= 3x) {'OK' if ratio <= 3 else 'MISSED'}"),
     ])
-    return {"validation_ratio": ratio, "validation_rows_per_s": rows / checked["seconds"]}
+    return {"validation_ratio": ratio, "validation_median_ratio": median_ratio,
+            "validation_seconds": checked["seconds"], "plain_read_seconds": plain["seconds"],
+            "validation_rows_per_s": rows / checked["seconds"]}
+
+
+def _warm_page_cache(path: Path) -> None:
+    """Read the file once, untimed, so neither side pays for the disk (both then read from memory)."""
+    with open(path, "rb") as handle:
+        while handle.read(1 << 24):
+            pass
+
+
+def _seconds(runs: list[dict]) -> str:
+    return ", ".join(f"{run['seconds']:.2f}" for run in runs)
+
+
+def _median(runs: list[dict]) -> float:
+    return float(np.median([run["seconds"] for run in runs]))
 
 
 def main() -> None:
@@ -88,13 +122,14 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=0)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--workdir", type=Path, default=Path(".stayout/bench"))
+    parser.add_argument("--repeats", type=int, default=REPEATS)
     args = parser.parse_args()
     if args.step == "plain":
         report_step(step_plain(args.path))
     elif args.step == "validate":
         report_step(step_validate(args.path, args.households))
     else:
-        run(args.rows, args.workdir)
+        run(args.rows, args.workdir, args.repeats)
 
 
 if __name__ == "__main__":
