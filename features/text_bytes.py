@@ -45,7 +45,7 @@ def positions_among(values: pa.ChunkedArray, keys: pa.Array) -> np.ndarray:
     if not (_is_plain_text(values.type) and _is_plain_text(keys.type)):
         return _arrow_positions(values, keys)
     tables = _packed_keys_by_width(keys)
-    found = np.full(len(values), -1, dtype=np.int64)  # values of a length no key has stay absent
+    found = np.full(len(values), -1, dtype=np.int32 if len(keys) < 2**31 else np.int64)  # lengths no key has: absent
     for group in _groups(values):
         pending: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
         for first_row, piece in group:

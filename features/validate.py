@@ -114,7 +114,7 @@ def validate_table(table: Table, raw: pa.Table | pd.DataFrame, references: _Refe
         problems += row_rule_problems(table, parsed)
         problems += reference_problems
         rejected = _any(problems, raw.num_rows)
-        repeat = repeated_rows(parsed, ~rejected, hashes.result())
+        repeat = repeated_rows(parsed, ~rejected, key_codes, hashes.result())
     if table.kind != "measure":
         conflict = _key_conflicts(table, parsed, ~rejected & ~repeat)
         problems += conflict
