@@ -5,7 +5,7 @@ every id run faster on those buffers than through Arrow's string kernels:
 - whether any value starts or ends with a space or a tab (the first and last byte of each row);
 - where each value sits among a set of keys. Keys are grouped by byte length, each packed into
   64-bit words and hashed into a pandas integer table; a value is looked up only among the keys
-  of its own length, about 3x less work than Arrow's string hashing on 10 million ids.
+  of its own length: 0.5 s for 10 million ids where Arrow's string hashing (index_in) took 1.2-1.5 s.
 Lookups go by groups of rows, so temporary arrays stay small whatever the column's length.
 """
 from __future__ import annotations
