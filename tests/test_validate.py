@@ -56,6 +56,7 @@ def test_chinese_labels_are_mapped_to_codes():
     [
         ("income", {"amount_yuan": "-50"}, "amount_yuan", "negative"),
         ("income", {"amount_yuan": "12O0"}, "amount_yuan", "not a number"),
+        ("income", {"amount_yuan": "1e999"}, "amount_yuan", "not a finite number"),
         ("income", {"source": "salary"}, "source", "not a known code"),
         ("income", {"recorded_at": "2022-06-15"}, "period_end;recorded_at", "cannot be known before"),
         ("income", {"period_end": "2022-06-20"}, "period_start;period_end", "whole calendar month"),
