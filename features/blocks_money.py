@@ -1,58 +1,79 @@
-"""Income and spending features: resolved monthly amounts over windows before the as-of month."""
+"""Income and spending features: assessed incomes, what departments alone report, rigid spending.
+
+Income comes from assessments (see `features.assessment`): a month nobody assessed is unknown,
+never zero. Department rows (transfers, checked against bank records) are read on their own,
+month by month, up to the latest month they report for the household, so a feed that has not
+arrived yet is not read as a fall in income. Nothing is scaled by where the export starts.
+"""
 from __future__ import annotations
 
 import numpy as np
 
-from features.catalogue import WINDOWS
+from features.assessment import SOURCE_GROUPS, latest_assessments
 from features.context import AsOf
+from features.monthly import DEPARTMENT
 
-LONGEST = max(WINDOWS)
-WAGE_LOCAL = ("wage_local",)
-WAGE_MIGRANT = ("wage_migrant",)
-FARM_BUSINESS = ("agriculture", "business")
-TRANSFERS = ("public_welfare_job", "pension", "dibao", "subsidy", "remittance")
+DEPARTMENT_MONTHS = 24
+DEPARTMENT_TRANSFERS = ("pension", "dibao", "subsidy", "public_welfare_job")  # checked against bank records
+CHANGE_MONTHS = 3
 
 
 def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = numerator / denominator
+        out = np.asarray(numerator, dtype=float) / denominator
     out[~np.isfinite(out)] = np.nan
     return out
 
 
 def income_features(ctx: AsOf) -> dict[str, np.ndarray]:
-    """Per household code: every income feature of the catalogue."""
-    income = ctx.prepared.income
-    first = ctx.month - LONGEST
-    monthly = income.totals(ctx.as_of, first, LONGEST, ctx.n)
-    export_start = income.first_month_known(ctx.as_of)
-    history_months = 0 if export_start is None else max(ctx.month - export_start, 0)
-    out: dict[str, np.ndarray] = {}
-    for window in WINDOWS:
-        months = min(window, history_months)
-        total = monthly[:, LONGEST - window:].sum(axis=1)
-        yearly = total * 12 / months if months else np.full(ctx.n, np.nan)
-        out[f"income_pc_{window}m"] = _divide(yearly, ctx.size)
-        out[f"income_line_ratio_{window}m"] = _divide(out[f"income_pc_{window}m"], ctx.line)
-    recent, before = monthly[:, -6:].sum(axis=1), monthly[:, -12:-6].sum(axis=1)
-    trend = _divide((recent - before) * 2, ctx.size * ctx.line)
-    out["income_trend_6m"] = trend if history_months >= 12 else np.full(ctx.n, np.nan)
-    last_year = monthly[:, -min(12, max(history_months, 1)):]
-    out["income_volatility_12m"] = _divide(last_year.std(axis=1), last_year.mean(axis=1))
-    total_12m = monthly[:, -12:].sum(axis=1)
-    for name, sources in (("share_wage_local", WAGE_LOCAL), ("share_wage_migrant", WAGE_MIGRANT),
-                          ("share_farm_business", FARM_BUSINESS), ("share_transfers", TRANSFERS)):
-        part = income.totals(ctx.as_of, ctx.month - 12, 12, ctx.n, sources).sum(axis=1)
-        out[name] = _divide(part, total_12m)
-    last = income.last_month_recorded(ctx.as_of, ctx.n)
-    out["months_since_income_record"] = np.where(np.isfinite(last), ctx.month - last, np.nan)
-    recorded_months = income.record_counts(ctx.as_of, first, LONGEST, ctx.n) > 0
-    out["income_coverage_24m"] = recorded_months.sum(axis=1) / LONGEST
-    out["_income_12m_total"] = total_12m
+    """Per household code: every income feature of the catalogue (and the latest assessed
+    household income, `_household_income_12m`, for the spending ratios)."""
+    tables = ctx.prepared.tables
+    found = latest_assessments(ctx.prepared.income, tables["members"], tables["monitoring_lines"], ctx.county,
+                               ctx.prepared.index, ctx.as_of, ctx.month)
+    ratio = found.line_ratio
+    below = (ratio < 1.0).sum(axis=1).astype(float)
+    out = {
+        "assessed_income_pc_12m": found.income_pc[:, 0],
+        "assessed_income_line_ratio": ratio[:, 0],
+        "assessed_income_age_months": ctx.month - found.end_month[:, 0],
+        "assessed_income_change": ratio[:, 0] - ratio[:, 1],
+        "assessed_years_below_line": np.where(np.isfinite(ratio[:, 0]), below, np.nan),
+        "assessed_months_24m": found.assessed_months,
+    }
+    for name in SOURCE_GROUPS:
+        out[f"share_{name}"] = _divide(found.source_income[name], found.household_income[:, 0])
+    out.update(_department_features(ctx))
+    out["_household_income_12m"] = found.household_income[:, 0]
     return out
 
 
-def spending_features(ctx: AsOf, income_12m_total: np.ndarray) -> dict[str, np.ndarray]:
+def _department_features(ctx: AsOf) -> dict[str, np.ndarray]:
+    """Transfers as departments report them: the last 12 months, and the latest 3 reported months
+    against the 3 before them (per person and year, over the line)."""
+    income, n = ctx.prepared.income, ctx.n
+    first = ctx.month - DEPARTMENT_MONTHS
+    winners = income.winners(ctx.as_of, first, ctx.month - 1)
+    department = winners[income.source_rank[winners] == DEPARTMENT]
+    monthly = income.grid(department, first, DEPARTMENT_MONTHS, n, DEPARTMENT_TRANSFERS)
+    reported = income.grid(department, first, DEPARTMENT_MONTHS, n, DEPARTMENT_TRANSFERS, weights=False) > 0
+    dibao = income.grid(department, first, DEPARTMENT_MONTHS, n, ("dibao",), weights=False) > 0
+    cumulative = np.concatenate([np.zeros((n, 1)), np.cumsum(monthly, axis=1)], axis=1)
+    last = np.where(reported.any(axis=1), DEPARTMENT_MONTHS - 1 - np.argmax(reported[:, ::-1], axis=1), -1)
+    enough = last >= 2 * CHANGE_MONTHS - 1
+    stop = np.where(enough, last + 1, 2 * CHANGE_MONTHS)
+    rows = np.arange(n)
+    recent = cumulative[rows, stop] - cumulative[rows, stop - CHANGE_MONTHS]
+    before = cumulative[rows, stop - CHANGE_MONTHS] - cumulative[rows, stop - 2 * CHANGE_MONTHS]
+    yearly_change = (recent - before) * 12 / CHANGE_MONTHS
+    return {
+        "department_income_pc_12m": _divide(monthly[:, -12:].sum(axis=1), ctx.size),
+        "department_income_change": np.where(enough, _divide(yearly_change, ctx.size * ctx.line), np.nan),
+        "dibao_months_12m": dibao[:, -12:].sum(axis=1).astype(float),
+    }
+
+
+def spending_features(ctx: AsOf, household_income_12m: np.ndarray) -> dict[str, np.ndarray]:
     spending = ctx.prepared.spending
     first = ctx.month - 12
     oop = spending.totals(ctx.as_of, first, 12, ctx.n, ("medical_oop",))
@@ -64,7 +85,7 @@ def spending_features(ctx: AsOf, income_12m_total: np.ndarray) -> dict[str, np.n
     return {
         "medical_oop_3m": oop[:, -3:].sum(axis=1),
         "medical_oop_12m": oop_12m,
-        "medical_oop_income_ratio_12m": _divide(oop_12m, income_12m_total),
+        "medical_oop_income_ratio_12m": _divide(oop_12m, household_income_12m),
         "medical_oop_rule_ratio_12m": _divide(oop_12m, trigger),
         "education_spend_12m": spending.totals(ctx.as_of, first, 12, ctx.n, ("education",)).sum(axis=1),
         "housing_disaster_spend_12m": spending.totals(

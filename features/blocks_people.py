@@ -12,6 +12,7 @@ CHILD_AGE = 16
 WORKING_AGE_MAX = 64
 SCHOOL_AGES = (6, 15)
 MAX_DEPENDENCY = 10.0
+SCHOOLING_YEARS = {"none": 0.0, "primary": 6.0, "junior": 9.0, "senior": 12.0, "vocational": 12.0, "tertiary": 15.0}
 
 
 def member_features(ctx: AsOf) -> dict[str, np.ndarray]:
@@ -37,6 +38,8 @@ def member_features(ctx: AsOf) -> dict[str, np.ndarray]:
         "migrant_workers": count(members["migrant_months"].to_numpy() > 0),
         "elderly_only": (ctx.size > 0) & (count(age < ELDERLY_AGE) == 0),
         "head_age": _head_value(ctx, head, age.astype(float)),
+        "head_schooling_years": _head_value(ctx, head, members["education"].astype("str").map(
+            SCHOOLING_YEARS).to_numpy(dtype=float)),
         "chronic_members": count(health == "chronic"),
         "serious_illness_members": count(health == "serious"),
         "disabled_members": count(health == "disabled"),

@@ -41,7 +41,7 @@ def shock_features(ctx: AsOf) -> dict[str, np.ndarray]:
     return out
 
 
-def signal_features(ctx: AsOf, income_pc_12m: np.ndarray) -> dict[str, np.ndarray]:
+def signal_features(ctx: AsOf, assessed_income_pc: np.ndarray) -> dict[str, np.ndarray]:
     alerts, a_codes = ctx.prepared.known("alerts", ctx.as_of)
     pushed = alerts["pushed_at"]
     a_year = (pushed >= ctx.months_ago(12)).to_numpy()
@@ -63,11 +63,11 @@ def signal_features(ctx: AsOf, income_pc_12m: np.ndarray) -> dict[str, np.ndarra
         "self_reports_illness_12m": ctx.dense(r_codes[r_year & (reports["difficulty"] == "illness").to_numpy()]),
         "months_since_self_report": _months_since_latest(ctx, r_codes, reports["received_at"]),
     }
-    out.update(_visit_features(ctx, income_pc_12m))
+    out.update(_visit_features(ctx, assessed_income_pc))
     return out
 
 
-def _visit_features(ctx: AsOf, income_pc_12m: np.ndarray) -> dict[str, np.ndarray]:
+def _visit_features(ctx: AsOf, assessed_income_pc: np.ndarray) -> dict[str, np.ndarray]:
     visits, codes = ctx.prepared.known("visits", ctx.as_of)
     order = np.lexsort((visits["recorded_at"].to_numpy(), visits["visited_on"].to_numpy(), codes))
     visits, codes = visits.iloc[order], codes[order]
@@ -75,11 +75,11 @@ def _visit_features(ctx: AsOf, income_pc_12m: np.ndarray) -> dict[str, np.ndarra
     latest, latest_codes = visits[last], codes[last]
     failures = np.full(ctx.n, 0.0)
     failures[latest_codes] = (~latest[list(CHECKLIST)].to_numpy(dtype=bool)).sum(axis=1)
-    assessed = np.full(ctx.n, np.nan)
-    assessed[latest_codes] = latest["income_pc_12m_yuan"].to_numpy(dtype=float)
+    visit_income = np.full(ctx.n, np.nan)
+    visit_income[latest_codes] = latest["income_pc_12m_yuan"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        gap = np.where(income_pc_12m > 0, assessed / income_pc_12m, np.nan)
-        line_ratio = assessed / ctx.line
+        gap = np.where(assessed_income_pc > 0, visit_income / assessed_income_pc, np.nan)
+        line_ratio = visit_income / ctx.line
     return {
         "months_since_visit": _months_since_latest(ctx, codes, visits["visited_on"]),
         "visit_checklist_failures": failures,

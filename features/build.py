@@ -31,11 +31,11 @@ def build_features(tables: dict[str, pd.DataFrame], as_of_dates: Iterable[pd.Tim
 def features_as_of(prepared: PreparedExport, as_of: pd.Timestamp) -> pd.DataFrame:
     ctx = as_of_context(prepared, as_of)
     values = income_features(ctx)
-    income_12m_total = values.pop("_income_12m_total")
-    values.update(spending_features(ctx, income_12m_total))
+    household_income_12m = values.pop("_household_income_12m")
+    values.update(spending_features(ctx, household_income_12m))
     values.update(member_features(ctx))
     values.update(shock_features(ctx))
-    values.update(signal_features(ctx, values["income_pc_12m"]))
+    values.update(signal_features(ctx, values["assessed_income_pc_12m"]))
     values.update(history_features(ctx))
     values.update(place_features(ctx))
     rows = {"household_id": ctx.households["household_id"].astype("str").to_numpy(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-FEATURE_SCHEMA_VERSION = "1"
+FEATURE_SCHEMA_VERSION = "2"
 
 Family = Literal[
     "illness", "disability", "schooling", "work_income", "farm_income", "disaster", "housing", "water",
@@ -49,36 +49,42 @@ def _f(name, dtype, unit, family, description, description_zh, imputation="zero"
     return Feature(name, dtype, unit, description, description_zh, family, imputation, protected)
 
 
-WINDOWS = (3, 6, 12, 24)
-
 _INCOME = [
-    *[_f(f"income_pc_{w}m", "float", "yuan/person/year", "work_income",
-         f"net income over the last {w} months, per member present and scaled to a year",
-         f"近{w}个月人均纯收入（年化）", "missing") for w in WINDOWS],
-    *[_f(f"income_line_ratio_{w}m", "float", "ratio", "work_income",
-         f"per-capita income of the last {w} months (yearly) divided by this year's county monitoring line",
-         f"近{w}个月人均收入与当年监测标准之比", "missing") for w in WINDOWS],
-    _f("income_trend_6m", "float", "ratio", "work_income",
-       "per-capita income of the last 6 months minus the 6 before, divided by the line",
-       "近6个月与前6个月人均收入之差（相对监测标准）", "missing"),
-    _f("income_volatility_12m", "float", "ratio", "work_income",
-       "coefficient of variation of monthly household income over the last 12 months",
-       "近12个月月收入波动系数", "missing"),
-    _f("share_wage_local", "float", "share", "work_income", "share of 12-month income from local wages",
-       "本地务工收入占比", "missing"),
+    _f("assessed_income_pc_12m", "float", "yuan/person/year", "work_income",
+       "latest assessed 12-month net income per member present (12 consecutive months covered by survey "
+       "assessments known at the as-of date, all data sources); missing when nobody assessed a full year",
+       "最近一次核定的12个月人均纯收入", "missing"),
+    _f("assessed_income_line_ratio", "float", "ratio", "work_income",
+       "latest assessed 12-month per-capita income divided by the county line of its last month's year",
+       "最近一次核定人均收入与当年监测标准之比", "missing"),
+    _f("assessed_income_age_months", "float", "months", "other",
+       "months from the last month of the latest assessment to the as-of month (how old it is)",
+       "最近一次收入核定距今月数", "missing"),
+    _f("assessed_months_24m", "int", "months", "other",
+       "months of the last 24 covered by a survey assessment known at the as-of date", "近24个月已核定收入的月数"),
+    _f("assessed_income_change", "float", "ratio", "work_income",
+       "change of the income-to-line ratio between the previous and the latest assessment (latest minus previous)",
+       "最近两次核定收入与监测标准之比的变化", "missing"),
+    _f("assessed_years_below_line", "int", "assessments", "work_income",
+       "of the latest four yearly assessments, how many were below the line", "近四次核定中低于监测标准的次数"),
+    _f("share_wage_local", "float", "share", "work_income",
+       "share of the latest assessed income from local wages", "本地务工收入占比", "missing"),
     _f("share_wage_migrant", "float", "share", "work_income",
-       "share of 12-month income from migrant wages (dependence on migrant work)", "外出务工收入占比", "missing"),
+       "share of the latest assessed income from migrant wages (dependence on migrant work)", "外出务工收入占比",
+       "missing"),
     _f("share_farm_business", "float", "share", "farm_income",
-       "share of 12-month income from agriculture and business", "种养及经营收入占比", "missing"),
+       "share of the latest assessed income from agriculture and business", "种养及经营收入占比", "missing"),
     _f("share_transfers", "float", "share", "assistance_ending",
-       "share of 12-month income from dibao, subsidies, pensions, public-welfare jobs and remittances "
+       "share of the latest assessed income from dibao, subsidies, pensions, public-welfare jobs and remittances "
        "(dependence on transfers)", "转移性收入（低保、补贴、养老金、公益岗位等）占比", "missing"),
-    _f("months_since_income_record", "float", "months", "other",
-       "months between the latest month with an income record and the as-of date (staleness)",
-       "距最近一次收入记录的月数", "missing"),
-    _f("income_coverage_24m", "float", "share", "other",
-       "share of the last 24 months for which the export holds any income record (window coverage)",
-       "近24个月有收入记录的月份占比"),
+    _f("department_income_pc_12m", "float", "yuan/person/year", "assistance_ending",
+       "transfers reported by departments (pension, dibao, subsidies, public-welfare job pay) over the last 12 "
+       "months, per member present", "近12个月部门比对的转移性收入（人均）"),
+    _f("department_income_change", "float", "ratio", "assistance_ending",
+       "department-reported transfers of the latest 3 reported months minus the 3 before, per person and year, "
+       "divided by the line", "部门比对转移性收入近3个月较前3个月的变化（相对监测标准）", "missing"),
+    _f("dibao_months_12m", "int", "months", "assistance_ending",
+       "months of the last 12 in which civil affairs reported dibao", "近12个月领取低保的月数"),
 ]
 
 _MEMBERS = [
@@ -93,6 +99,9 @@ _MEMBERS = [
        "外出务工人数"),
     _f("elderly_only", "bool", "", "household_structure", "no member is under 60", "纯老年户", "false"),
     _f("head_age", "float", "years", "household_structure", "age of the household head", "户主年龄", "missing"),
+    _f("head_schooling_years", "float", "years", "household_structure",
+       "years of schooling of the household head (none 0, primary 6, junior 9, senior or vocational 12, "
+       "tertiary 15)", "户主受教育年限", "missing"),
     _f("chronic_members", "int", "persons", "illness", "members with a chronic illness", "慢性病人数"),
     _f("serious_illness_members", "int", "persons", "illness", "members with a serious illness", "大病人数"),
     _f("disabled_members", "int", "persons", "disability", "members with a disability", "残疾人数"),
@@ -180,7 +189,7 @@ _SIGNALS = [
        "items failed on the latest visit's checklist (food, education, medical, housing, water)",
        "最近一次排查“两不愁三保障”及饮水未达标项数"),
     _f("visit_income_gap", "float", "ratio", "work_income",
-       "latest visit's assessed per-capita income divided by the recorded 12-month per-capita income",
+       "latest visit's per-capita income divided by the latest assessed 12-month per-capita income",
        "入户核查收入与记录收入之比", "missing"),
     _f("visit_income_line_ratio", "float", "ratio", "work_income",
        "latest visit's assessed per-capita income divided by this year's line", "入户核查人均收入与监测标准之比",

@@ -9,9 +9,12 @@ HEADER = f"""# Feature catalogue, schema version {FEATURE_SCHEMA_VERSION}
 
 Every feature of a household at an as-of date D uses only records known before D
 (`recorded_at < D`; status dates such as `eliminated_on`, `resolved_at` and `end_on` only once
-they are before D). Windows ("last 12 months") are the whole calendar months before D's month;
-a window longer than the export's history uses the months that exist, and
-`income_coverage_24m` says how much is there. Imputation: `zero` fills a missing value with 0,
+they are before D). Windows ("last 12 months") are the whole calendar months before D's month.
+Income is what assessments found: a month is assessed when a survey income row covers it, and
+the latest assessed 12-month income is the latest run of 12 assessed months before D's month
+(`assessed_income_age_months` says how old it is, `assessed_months_24m` how much of the last two
+years was assessed). A month nobody assessed is unknown, never zero income; department transfers
+are read on their own. Nothing depends on where the export starts. Imputation: `zero` fills a missing value with 0,
 `false` with false, `missing` leaves it empty for the model to treat as unknown.
 
 Protected attributes (sex and ethnicity of the head) are built for the fairness audit but are

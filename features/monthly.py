@@ -4,6 +4,10 @@ Rows are spread to months and sorted once, in the order of the documented resolu
 (department over survey over self_report, then the latest `recorded_at`, then the later row in
 the file). For each as-of date the winner of a household, month and item is then the first row
 of its group among the rows known before that date: one vectorized pass, no re-sorting.
+
+Each spread row also remembers its data source, so that the months a survey assessed (contract
+version 2: a month is assessed when a survey row covers it) and what departments alone report
+can be read off the same arrays.
 """
 from __future__ import annotations
 
@@ -14,7 +18,10 @@ import pandas as pd
 
 from features.contract import DATA_SOURCE_PRECEDENCE
 from features.resolve import spread_to_months
-from features.timeline import HouseholdIndex, first_of_runs, last_of_runs, month_number
+from features.timeline import HouseholdIndex, first_of_runs, month_number
+
+SURVEY = DATA_SOURCE_PRECEDENCE.index("survey")
+DEPARTMENT = DATA_SOURCE_PRECEDENCE.index("department")
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,7 @@ class MonthlyAmounts:
     item: np.ndarray          # category code of the source or spending category
     amount: np.ndarray        # yuan for that month
     recorded: np.ndarray      # recorded_at as datetime64[us]
+    source_rank: np.ndarray   # position of the row's data_source in DATA_SOURCE_PRECEDENCE
     group_start: np.ndarray   # position of each row's (household, month, item) group start
     items: tuple[str, ...]
 
@@ -41,43 +49,44 @@ class MonthlyAmounts:
         key_changes = first_of_runs(household) | first_of_runs(month) | first_of_runs(item)
         group_start = np.maximum.accumulate(np.where(key_changes, np.arange(len(order)), 0))
         return cls(household, month, item, spread["amount_yuan"].to_numpy()[order], recorded[order],
-                   group_start, items)
+                   np.asarray(rank, dtype=np.int8)[order], group_start, items)
+
+    def known(self, as_of: pd.Timestamp, first_month: int, last_month: int) -> np.ndarray:
+        """Positions of the rows known before `as_of` for months `first_month`..`last_month`."""
+        mask = (self.recorded < np.datetime64(pd.Timestamp(as_of), "us")) & (self.month >= first_month) & (
+            self.month <= last_month) & (self.household >= 0)
+        return np.flatnonzero(mask)
 
     def winners(self, as_of: pd.Timestamp, first_month: int, last_month: int) -> np.ndarray:
         """Positions of the winning row per household, month and item, among rows known before `as_of`."""
-        known = (self.recorded < np.datetime64(pd.Timestamp(as_of), "us")) & (self.month >= first_month) & (
-            self.month <= last_month) & (self.household >= 0)
-        positions = np.flatnonzero(known)
+        positions = self.known(as_of, first_month, last_month)
         return positions[first_of_runs(self.group_start[positions])]
+
+    def grid(self, positions: np.ndarray, first_month: int, months: int, n_households: int,
+             items: tuple[str, ...] | None = None, weights: bool = True) -> np.ndarray:
+        """Household x month sums (months `first_month`..+months-1) of the rows at `positions`:
+        their amounts, or their count with `weights=False`; only `items` when given."""
+        if items is not None:
+            positions = positions[np.isin(self.item[positions], [self.items.index(i) for i in items])]
+        cell = self.household[positions] * months + (self.month[positions] - first_month)
+        flat = np.bincount(cell, weights=self.amount[positions] if weights else None,
+                           minlength=n_households * months)
+        return flat.reshape(n_households, months).astype(float)
 
     def totals(self, as_of: pd.Timestamp, first_month: int, months: int, n_households: int,
                items: tuple[str, ...] | None = None) -> np.ndarray:
-        """Household x month totals (months `first_month` .. +months-1) of the resolved amounts of `items`."""
-        return self._grid(as_of, first_month, months, n_households, items, count=False)
-
-    def record_counts(self, as_of: pd.Timestamp, first_month: int, months: int, n_households: int) -> np.ndarray:
-        """Household x month number of resolved items with a row known before `as_of`."""
-        return self._grid(as_of, first_month, months, n_households, None, count=True)
-
-    def _grid(self, as_of, first_month, months, n_households, items, count: bool) -> np.ndarray:
+        """Household x month totals of the resolved amounts of `items` (all items when None)."""
         winners = self.winners(as_of, first_month, first_month + months - 1)
-        if items is not None:
-            wanted = np.isin(self.item[winners], [self.items.index(i) for i in items])
-            winners = winners[wanted]
-        cell = self.household[winners] * months + (self.month[winners] - first_month)
-        weights = None if count else self.amount[winners]
-        flat = np.bincount(cell, weights=weights, minlength=n_households * months)
-        return flat.reshape(n_households, months).astype(float)
+        return self.grid(winners, first_month, months, n_households, items)
 
-    def last_month_recorded(self, as_of: pd.Timestamp, n_households: int) -> np.ndarray:
-        """Per household, the latest month with any row known before `as_of` (-inf where none)."""
-        positions = np.flatnonzero((self.recorded < np.datetime64(pd.Timestamp(as_of), "us")) & (self.household >= 0))
-        households = self.household[positions]
-        last_of_household = last_of_runs(households)  # rows are sorted by household, then month
-        latest = np.full(n_households, -np.inf)
-        latest[households[last_of_household]] = self.month[positions[last_of_household]]
-        return latest
+    def assessed(self, as_of: pd.Timestamp, first_month: int, months: int, n_households: int) -> np.ndarray:
+        """Household x month: covered by at least one survey row known before `as_of` (an assessed month)."""
+        positions = self.known(as_of, first_month, first_month + months - 1)
+        survey = positions[self.source_rank[positions] == SURVEY]
+        return self.grid(survey, first_month, months, n_households, weights=False) > 0
 
-    def first_month_known(self, as_of: pd.Timestamp) -> int | None:
-        known = self.recorded < np.datetime64(pd.Timestamp(as_of), "us")
-        return int(self.month[known].min()) if known.any() else None
+    def month_range(self) -> tuple[int, int] | None:
+        """The first and last month any row covers (None without rows)."""
+        if not len(self.month):
+            return None
+        return int(self.month.min()), int(self.month.max())

@@ -16,8 +16,8 @@ D1, D2 = pd.Timestamp("2023-01-01"), pd.Timestamp("2023-07-01")
 
 
 def features(rows: list[tuple]) -> pd.DataFrame:
-    """rows of (household_id, as_of, income_line_ratio_12m, medical_oop_rule_ratio_12m, open_signals_3m)."""
-    return pd.DataFrame(rows, columns=["household_id", "as_of", "income_line_ratio_12m",
+    """rows of (household_id, as_of, assessed_income_line_ratio, medical_oop_rule_ratio_12m, open_signals_3m)."""
+    return pd.DataFrame(rows, columns=["household_id", "as_of", "assessed_income_line_ratio",
                                        "medical_oop_rule_ratio_12m", "open_signals_3m"])
 
 
@@ -61,7 +61,7 @@ def explicit_order(frame: pd.DataFrame, as_of: pd.Timestamp) -> list[str]:
     triggers = rule_triggers(frame)["triggers"]
     rows = [(-triggers[i], math.isnan(ratio), 0.0 if math.isnan(ratio) else ratio, household)
             for i, (household, ratio, date) in enumerate(
-                zip(frame["household_id"], frame["income_line_ratio_12m"], frame["as_of"])) if date == as_of]
+                zip(frame["household_id"], frame["assessed_income_line_ratio"], frame["as_of"])) if date == as_of]
     return [row[-1] for row in sorted(rows)]
 
 

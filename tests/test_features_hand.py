@@ -34,22 +34,36 @@ def test_open_case_leaves_the_cohort(tables):
     assert cohort_august == {"H001", "H002"}  # H003 identified 2022-07-12, recorded 2022-07-13
 
 
-def test_income_not_yet_recorded_is_unknown(tables):
-    row = _row(tables, "2022-07-01", "H001")  # June wage recorded 07-25, Q2 farm income 07-20
-    assert pd.isna(row["income_pc_3m"]) and pd.isna(row["income_pc_12m"])
+def test_income_not_assessed_is_unknown_never_zero(tables):
+    row = _row(tables, "2022-08-01", "H001")  # known: Q2 farm income by survey (07-20); no 12-month run yet
+    assert pd.isna(row["assessed_income_pc_12m"]) and pd.isna(row["assessed_income_line_ratio"])
+    assert pd.isna(row["assessed_income_age_months"]) and row["assessed_years_below_line"] == 0
+    assert row["assessed_months_24m"] == 3  # April-June; the June survey wage is recorded only on 08-10
+    assert pd.isna(row["share_wage_migrant"])
 
 
-def test_income_resolved_by_precedence_as_known(tables):
-    row = _row(tables, "2022-08-01", "H001")
-    # known: agriculture Q2 1500 (500 a month), department June wage 4200; months May-July
-    assert row["income_pc_3m"] == pytest.approx((500 + 500 + 4200) * 12 / 3 / 3)
-    assert row["income_line_ratio_3m"] == pytest.approx((500 + 500 + 4200) * 12 / 3 / 3 / 6900)
-    # the export's history starts in April 2022: the 12-month window uses the 4 months there are
-    assert row["income_pc_12m"] == pytest.approx((1500 + 4200) * 12 / 4 / 3)
-    assert row["share_wage_migrant"] == pytest.approx(4200 / 5700)
-    assert row["months_since_income_record"] == 2  # latest month with a record: June
-    later = _row(tables, "2022-09-01", "H001")  # the survey's 3900 is known now, the department still wins
-    assert later["income_pc_3m"] == pytest.approx((500 + 4200) * 12 / 3 / 3)
+def test_latest_assessment_resolved_by_precedence_as_known(tables):
+    row = _row(tables, "2022-12-01", "H001")  # the autumn 2022 visit (recorded 11-15) covers Oct 2021-Sep 2022
+    # Q4 2021 and Q1 2022: 9000 wage + 1500 farm; Q2: 1500 farm + June wage 4200 (department beats the
+    # survey's 3900); Q3: 9000 + 1500 + department business 15000
+    total = 10_500 + 10_500 + 5_700 + 25_500
+    assert row["assessed_income_pc_12m"] == pytest.approx(total / 3)
+    assert row["assessed_income_line_ratio"] == pytest.approx(total / 3 / 6900)
+    assert row["assessed_income_age_months"] == 3  # September to December
+    assert row["assessed_months_24m"] == 12
+    assert pd.isna(row["assessed_income_change"])  # no earlier assessment
+    assert row["share_wage_migrant"] == pytest.approx((3 * 9000 + 4200) / total)
+    assert row["share_farm_business"] == pytest.approx((4 * 1500 + 15000) / total)
+    assert row["department_income_pc_12m"] == 0  # a department business row is no transfer
+
+
+def test_department_transfers_read_on_their_own(tables):
+    row = _row(tables, "2022-08-01", "H002")  # June pension 180 (recorded 07-15), one member since March
+    assert row["department_income_pc_12m"] == pytest.approx(180)
+    # latest 3 reported months (April-June) against the 3 before, per person and year, over the line
+    assert row["department_income_change"] == pytest.approx(180 * 4 / 6900)
+    assert row["dibao_months_12m"] == 0
+    assert pd.isna(row["assessed_income_pc_12m"])
 
 
 def test_hospital_bill_counts_only_once_recorded(tables):
@@ -82,15 +96,41 @@ def test_members_and_place(tables):
     assert not row["house_unsafe"]  # the 2022-09-01 version graded A is not known yet; B is safe too
 
 
+def _labels(tables, *dates):
+    frame = attach_labels(build_features(tables, [pd.Timestamp(d) for d in dates]), tables)
+    return {d: frame[frame["as_of"] == d].set_index("household_id") for d in dates}
+
+
+def _parts(frame, household):
+    return [None if pd.isna(v) else bool(v) for v in frame.loc[household, ["relapse_12m", "label_admin",
+                                                                            "label_need"]]]
+
+
 def test_labels_by_hand(tables):
-    frame = attach_labels(build_features(tables, [pd.Timestamp("2022-09-01"), pd.Timestamp("2022-11-01")]), tables)
-    final = frame[frame["as_of"] == "2022-09-01"].set_index("household_id")
-    assert final.loc["H001", ["relapse_12m", "label_admin", "label_need"]].tolist() == [True, True, False]
+    labels = _labels(tables, "2022-09-01", "2022-11-01")
+    final = labels["2022-09-01"]
+    # H001: every month of Sep 2022 - Aug 2023 assessed, income far above the line; a case in March 2023
+    assert _parts(final, "H001") == [True, True, False]
     assert final.loc["H001", "label_category"] == "unstable"
-    assert final.loc["H002", ["relapse_12m", "label_admin", "label_need"]].tolist() == [True, False, True]
+    # H002: assessed months with zero income (survey rows of amount 0) are below the line
+    assert _parts(final, "H002") == [True, False, True]
     assert pd.isna(final.loc["H002", "label_category"])
-    not_final = frame[frame["as_of"] == "2022-11-01"]
-    assert not_final[list(LABEL_COLUMNS)].isna().all().all()
+    assert labels["2022-11-01"][list(LABEL_COLUMNS)].isna().all().all()  # not final yet
+
+
+def test_an_unassessed_year_leaves_need_unknown(tables):
+    october = _labels(tables, "2021-10-01")["2021-10-01"]
+    # H002 has no survey row from October 2021 to June 2022: need is unknown, never "zero income"
+    assert _parts(october, "H002") == [False, False, None]
+    assert _parts(october, "H001") == [False, False, False]  # Oct 2021 - Sep 2022 all assessed: 17,400 a head
+
+
+def test_a_month_with_only_a_self_report_and_a_transfer_is_not_assessed(tables):
+    labels = _labels(tables, "2022-06-01", "2022-07-01")
+    # June 2022: a self-reported wage and a department dibao row only; the case of 2022-07-12 is admin
+    assert _parts(labels["2022-06-01"], "H003") == [True, True, None]
+    # July 2022 - June 2023 assessed: 8,000 yuan for 2 members, below the 2023 line of 7,400
+    assert _parts(labels["2022-07-01"], "H003") == [True, True, True]
 
 
 def test_inputs_are_not_modified(tables):

@@ -110,12 +110,28 @@ def hand_tables() -> dict[str, pd.DataFrame]:
     """`tiny_tables` plus the stories the feature and label tests compute by hand.
 
     - H001: June 2022 wage reported by the department (4200) and by a survey (3900), known late;
-      quarterly business income from Q3 2022; a case identified 2023-03-01 (unstable).
-    - H002: the spouse P0022 leaves on 2022-03-10, recorded 2022-03-20.
-    - H003: a hospital bill of May 2022 (14,500 out of pocket) recorded only on 2022-06-28.
+      quarterly department business income from Q3 2022; the autumn 2022 visit assesses
+      October 2021 - September 2022 (recorded 2022-11-15) and the autumn 2023 visit October 2022 -
+      September 2023 (recorded 2023-11-20), as quarterly survey rows; a case identified 2023-03-01.
+    - H002: the spouse P0022 leaves on 2022-03-10, recorded 2022-03-20. No survey before July 2022
+      (an unassessed year); from Q3 2022 to Q3 2023 a survey found no income from the sources it
+      covers: zero rows of source `other` (assessed months with zero income), recorded 2023-11-20.
+    - H003: a hospital bill of May 2022 (14,500 out of pocket) recorded only on 2022-06-28. June
+      2022 holds only a self-reported wage and a department dibao transfer (not assessed); a
+      survey assesses Q3 2022 to Q2 2023 (local wages, 2,000 a quarter), recorded 2023-07-20.
     - A visit recorded 2024-01-10 ends the export, so labels of 2022-09-01 are final.
     """
     t = tiny_tables()
+    autumn_2022 = [f"H001,{start},{end},{source},{amount},survey,2022-11-15"
+                   for start, end in (("2021-10-01", "2021-12-31"), ("2022-01-01", "2022-03-31"),
+                                      ("2022-07-01", "2022-09-30"))
+                   for source, amount in (("wage_migrant", 9000), ("agriculture", 1500))]
+    autumn_2023 = [f"H001,{start},{end},{source},{amount},survey,2023-11-20"
+                   for start, end in (("2022-10-01", "2022-12-31"), ("2023-01-01", "2023-03-31"),
+                                      ("2023-04-01", "2023-06-30"), ("2023-07-01", "2023-09-30"))
+                   for source, amount in (("wage_migrant", 9000), ("agriculture", 1500))]
+    quarters = (("2022-07-01", "2022-09-30"), ("2022-10-01", "2022-12-31"), ("2023-01-01", "2023-03-31"),
+                ("2023-04-01", "2023-06-30"))
     extra = {
         "members": [
             "P0022,H002,spouse,1958,F,true,none,false,healthy,,partial,0,true,1980-01-01,,2021-01-05",
@@ -126,6 +142,10 @@ def hand_tables() -> dict[str, pd.DataFrame]:
             "H001,2022-10-01,2022-12-31,business,15000,department,2023-01-20",
             "H001,2023-01-01,2023-03-31,business,15000,department,2023-04-20",
             "H001,2023-04-01,2023-06-30,business,15000,department,2023-07-20",
+            *autumn_2022, *autumn_2023,
+            *[f"H002,{start},{end},other,0,survey,2023-11-20" for start, end in (*quarters, ("2023-07-01", "2023-09-30"))],
+            "H003,2022-06-01,2022-06-30,dibao,450,department,2022-07-10",
+            *[f"H003,{start},{end},wage_local,2000,survey,2023-07-20" for start, end in quarters],
         ],
         "cases": ["C2,H001,unstable,unemployment,2023-02-20,visit,2023-03-01,,2023-03-02"],
         "visits": ["V2,H002,2024-01-05,true,true,true,true,true,,2024-01-10"],

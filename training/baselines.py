@@ -1,13 +1,14 @@
 """Today's rules (domain.md, "Today's rules"): the baseline every model must beat at equal workload.
 
 At as-of date D a household is flagged when any trigger fires:
-1. income: rolling 12-month per-capita income below 1.1x that year's line;
+1. income: the latest assessed 12-month per-capita income known at D below 1.1x its line (no
+   assessment, no income trigger);
 2. medical: 12-month out-of-pocket medical costs above the department threshold (50% of last
    year's provincial rural income for formerly poor households, 100% for others);
 3. signal: an alert or self-report in the last 3 months not resolved as false alarm or excluded.
-A list of k households: most triggers first, then the lowest income-to-line ratio (unknown ratio
-after every known one), then household id. `rule_scores` encodes that order in one number so the
-shared `metrics.ranking` (score descending, household id ascending) reproduces it exactly.
+A list of k households: most triggers first, then the lowest assessed income-to-line ratio
+(households without an assessment after every assessed one), then household id. `rule_scores`
+encodes that order in one number so the shared `metrics.ranking` (score descending, household id ascending) reproduces it exactly.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from training.metrics import require_columns
 
 INCOME_BUFFER = 1.1          # income trigger: ratio to the line below this
 MEDICAL_RULE_RATIO = 1.0     # medical trigger: out-of-pocket over the department threshold above this
-RULE_COLUMNS = ("income_line_ratio_12m", "medical_oop_rule_ratio_12m", "open_signals_3m")
+RULE_COLUMNS = ("assessed_income_line_ratio", "medical_oop_rule_ratio_12m", "open_signals_3m")
 RATIO_WEIGHT = 0.5           # the ratio part of the score stays within [0, 0.5]: below one trigger
 
 
@@ -28,7 +29,7 @@ def rule_triggers(features: pd.DataFrame) -> pd.DataFrame:
     An unknown (NaN) ratio or signal count does not fire its trigger.
     """
     require_columns(features, RULE_COLUMNS, "feature frame")
-    income_ratio = _floats(features["income_line_ratio_12m"])
+    income_ratio = _floats(features["assessed_income_line_ratio"])
     medical_ratio = _floats(features["medical_oop_rule_ratio_12m"])
     open_signals = _floats(features["open_signals_3m"])
     triggers = pd.DataFrame({
@@ -50,7 +51,7 @@ def rule_scores(features: pd.DataFrame) -> pd.Series:
     The score orders households; it is not a probability.
     """
     triggers = rule_triggers(features)["triggers"].to_numpy(dtype=float)
-    ratio = pd.Series(_floats(features["income_line_ratio_12m"]))
+    ratio = pd.Series(_floats(features["assessed_income_line_ratio"]))
     known = ratio.notna().to_numpy()
     distinct_known = max(int(ratio[known].nunique()), 1)
     dense_rank = ratio.rank(method="dense").to_numpy()  # 1 = lowest known ratio, NaN stays NaN
