@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
@@ -102,6 +102,7 @@ class ModelVersion:
     version: int
     run_id: str
     aliases: tuple[str, ...]
+    tags: dict = field(default_factory=dict, compare=False)
 
 
 def model_version(name: str, alias_or_version: str | int) -> ModelVersion:
@@ -114,7 +115,7 @@ def model_version(name: str, alias_or_version: str | int) -> ModelVersion:
     except MlflowException as exc:
         raise NotFoundError(f"model {name} has no version or alias {alias_or_version!r}; "
                             "train one with `stayout train` or list them with `stayout models`") from exc
-    return ModelVersion(name, int(found.version), found.run_id, tuple(found.aliases))
+    return ModelVersion(name, int(found.version), found.run_id, tuple(found.aliases), dict(found.tags or {}))
 
 
 def has_alias(name: str, alias: str) -> bool:
@@ -123,6 +124,13 @@ def has_alias(name: str, alias: str) -> bool:
         return True
     except NotFoundError:
         return False
+
+
+def set_version_tags(name: str, version: int, tags: dict[str, str]) -> None:
+    """Tags on a registered version (for example the last as-of date it learned from)."""
+    client = connect()
+    for key, value in tags.items():
+        client.set_model_version_tag(name, str(version), key, str(value))
 
 
 def set_alias(name: str, alias: str, version: int) -> None:
@@ -146,8 +154,8 @@ def list_versions(name: str) -> list[ModelVersion]:
     by_version: dict[int, list[str]] = {}
     for alias, number in aliases.items():
         by_version.setdefault(int(number), []).append(alias)
-    return sorted((ModelVersion(name, int(v.version), v.run_id, tuple(sorted(by_version.get(int(v.version), []))))
-                   for v in versions), key=lambda v: v.version)
+    return sorted((ModelVersion(name, int(v.version), v.run_id, tuple(sorted(by_version.get(int(v.version), []))),
+                                dict(v.tags or {})) for v in versions), key=lambda v: v.version)
 
 
 def run_metrics(run_id: str) -> dict[str, float]:
@@ -159,5 +167,8 @@ def run_tag(run_id: str, tag: str) -> str | None:
 
 
 def run_json(run_id: str, artifact: str) -> dict:
-    path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=artifact, tracking_uri=tracking_uri())
+    try:
+        path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=artifact, tracking_uri=tracking_uri())
+    except (MlflowException, OSError) as exc:
+        raise NotFoundError(f"run {run_id} has no artifact {artifact}; train the model again") from exc
     return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -132,7 +132,7 @@ def _features(args: argparse.Namespace) -> int:
     progress = (lambda items: tqdm(items, desc="as-of dates", unit="date")) if len(dates) > 1 else None
     frame = build_features(export.tables, dates, progress=progress)
     if args.labels:
-        frame = attach_labels(frame, export.tables)
+        frame = attach_labels(frame, export.tables, _exported_at(export))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(args.out, index=False)
     print(f"wrote {len(frame):,} rows ({frame['household_id'].nunique():,} households, {len(dates)} as-of dates, "
@@ -141,20 +141,18 @@ def _features(args: argparse.Namespace) -> int:
 
 
 def _splits(args: argparse.Namespace) -> int:
-    from features.build import build_features
-    from features.labels import attach_labels
     from features.read import read_export
     from training.config import load_config
+    from training.dataset import labelled_frame
+    from training.report import known_need_report, plan_report
     from training.splits import describe_plan, plan_splits
 
     config = load_config(args.config)
     export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
-    plan = plan_splits(export.tables, config.splits)
-    frame = attach_labels(build_features(export.tables, plan.all_dates), export.tables)
-    print(f"Export ends {plan.data_end:%Y-%m-%d}; labels look 12 months ahead and are final 90 days later.")
-    if plan.holdout_counties:
-        print(f"Held out of training and validation: counties {', '.join(plan.holdout_counties)}")
-    print(describe_plan(plan, frame).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    plan = plan_splits(export.tables, config.splits, _exported_at(export))
+    schedule = describe_plan(plan, labelled_frame(export.tables, plan, exported_at=_exported_at(export)))
+    print(plan_report(plan, schedule))
+    print(known_need_report(schedule))
     return 0
 
 
@@ -164,52 +162,20 @@ def _train(args: argparse.Namespace) -> int:
     from features.read import read_export
     from training.config import load_config
     from training.pipeline import train
+    from training.report import training_report
 
     config = load_config(args.config)
     export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
     _report_quarantine(export)
-    result = train(export.tables, config, progress=lambda dates: tqdm(dates, desc="features", unit="date"))
-    print(f"Test window: {', '.join(f'{d:%Y-%m-%d}' for d in result.plan.test)} "
-          f"(trained on {len(result.plan.train)} dates, validated on {len(result.plan.validation)})")
-    print(result.comparison.to_string(float_format=lambda v: f"{v:.4f}"))
-    print(_targets(result.comparison))
-    print(_predictability(result.predictability))
-    print("Fairness at township capacity: " + ("; ".join(result.flags) if result.flags else "no flags"))
-    role = "champion (first model)" if result.became_champion else "challenger"
-    print(f"Registered {config.registered_model} version {result.version} as {role}; MLflow run {result.run_id}")
+    result = train(export.tables, config, progress=lambda dates: tqdm(dates, desc="features", unit="date"),
+                   exported_at=_exported_at(export))
+    print(training_report(result, config.registered_model))
     return 0
 
 
-def _targets(table) -> str:
-    """The accuracy targets a county asks for, read off the comparison table."""
-    model, rules, logistic = (table[name] for name in ("model", "today's rules", "logistic regression"))
-    recall, ratio = model["recall_at_10pct"], model["recall_at_10pct"] / max(rules["recall_at_10pct"], 1e-9)
-    lines = [
-        f"recall@10%: model {recall:.3f}, today's rules {rules['recall_at_10pct']:.3f} ({ratio:.2f}x; target >= 1.5x), "
-        f"logistic regression {logistic['recall_at_10pct']:.3f}",
-        f"ROC-AUC {model['roc_auc']:.3f} (90% interval {model['roc_auc_low']:.3f}-{model['roc_auc_high']:.3f}; "
-        "honest range 0.70-0.85, above 0.90 means something makes the answer too easy)",
-        f"expected calibration error {model['ece']:.4f} (target <= 0.02)",
-    ]
-    return "\n".join(lines)
-
-
-def _predictability(audit: dict) -> str:
-    """The checks on whether the test figures are too easy to believe."""
-    from training.predictability import LATE_DISCOVERY_DAYS
-
-    rules = "today's rules"
-    groups = audit["within_groups"].set_index("group")
-    late = audit["late_discoveries"].iloc[0]
-    lines = ["Is the answer too easy? (checks on the test window)"]
-    lines += [f"  {group}: ROC-AUC model {row['auc model']:.3f}, rules {row[f'auc {rules}']:.3f}; "
-              f"recall@10% model {row['recall@10% model']:.3f}, rules {row[f'recall@10% {rules}']:.3f}"
-              for group, row in groups.iterrows()]
-    lines.append(f"  cases the official channels found {LATE_DISCOVERY_DAYS} days or more later "
-                 f"({int(late['positives'])}, {late['share_of_positives']:.0%} of positives): "
-                 f"ROC-AUC model {late['auc model']:.3f}, rules {late[f'auc {rules}']:.3f}")
-    lines += [f"  WARNING {note}" for note in audit["notes"]]
-    return "\n".join(lines)
+def _exported_at(export):
+    """When the export was taken (its export.json), if it says."""
+    return getattr(export, "exported_at", None)
 
 
 def _promote(args: argparse.Namespace) -> int:

@@ -83,3 +83,30 @@ def roc_auc_interval(frame: pd.DataFrame, score_col: str = "score", n: int = 200
         wins = np.sum(positives * (negatives_below + 0.5 * negatives))
         estimates.append(wins / pairs if pairs else np.nan)
     return percentile_interval(estimates, level)
+
+
+def recall_difference_interval(frame: pd.DataFrame, flagged_a: np.ndarray, flagged_b: np.ndarray, n: int = 200,
+                               level: float = 0.9, seed: int = 0, label_col: str = LABEL) -> tuple[float, float]:
+    """Interval of recall(A) - recall(B) over household-cluster resamples, both lists held fixed.
+
+    Recall is computed per as-of date and averaged over the dates with positives, as
+    `metrics.precision_recall_by_date` does; the two lists are judged on the same draws (paired).
+    """
+    if frame.empty:
+        return float("nan"), float("nan")
+    positive = frame[label_col].to_numpy(dtype=bool)
+    dates, _ = pd.factorize(frame["as_of"])
+    size = int(dates.max()) + 1
+    hits_a = positive & np.asarray(flagged_a, dtype=bool)
+    hits_b = positive & np.asarray(flagged_b, dtype=bool)
+    estimates = []
+    for weight in household_weights(frame["household_id"], n, seed):
+        positives = np.bincount(dates, weight * positive, size)
+        with_positives = positives > 0
+        if not with_positives.any():
+            estimates.append(np.nan)
+            continue
+        recall_a = np.bincount(dates, weight * hits_a, size)[with_positives] / positives[with_positives]
+        recall_b = np.bincount(dates, weight * hits_b, size)[with_positives] / positives[with_positives]
+        estimates.append(float(recall_a.mean() - recall_b.mean()))
+    return percentile_interval(estimates, level)

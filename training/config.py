@@ -20,7 +20,8 @@ class SplitConfig(_Strict):
     test_dates: int = Field(3, ge=1, description="monthly as-of dates in the test window (the latest final ones)")
     validation_dates: int = Field(3, ge=1, description="monthly as-of dates for early stopping and calibration")
     max_training_dates: int = Field(18, ge=1, description="at most this many monthly training dates")
-    min_history_months: int = Field(12, ge=0, description="months of export history before the first training date")
+    min_history_months: int = Field(6, ge=0, description="months of records before the first training date (shortened, "
+                                                          "and said so, when a short export leaves no room)")
     holdout_counties: tuple[str, ...] = Field((), description="county codes kept out of training and validation")
 
 

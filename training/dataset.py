@@ -11,19 +11,32 @@ from features.history import latest_versions
 from features.labels import HORIZON_MONTHS, attach_labels
 from training.splits import SplitPlan
 
-EVALUATION_COLUMNS = ("township_code", "county_code", "case_discovered_on", "disabled_member", "part")
+EVALUATION_COLUMNS = ("township_code", "county_code", "case_discovered_on", "disabled_member", "part", "refit_part")
 
 
 def labelled_frame(tables: dict[str, pd.DataFrame], plan: SplitPlan,
-                   progress: Callable[[Iterable], Iterable] | None = None) -> pd.DataFrame:
-    """Features and labels of every planned date (built in one call), plus the evaluation columns."""
-    frame = attach_labels(build_features(tables, plan.all_dates, progress=progress), tables)
+                   progress: Callable[[Iterable], Iterable] | None = None,
+                   exported_at: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Features and labels of every planned date (built in one call), plus the evaluation columns.
+
+    `relapse_12m` is the plan's label: with `plan.label == "admin"` it is `label_admin`, and the
+    contract's own value stays in `relapse_12m_contract`. `part` says train, validation, test or
+    refit (a date only the refit learns from); `refit_part` says train or validation for the rows
+    the refitted model learns from, and is empty for the others (and for held-out counties).
+    """
+    frame = attach_labels(build_features(tables, plan.all_dates, progress=progress), tables, exported_at)
+    if plan.label == "admin":
+        frame["relapse_12m_contract"] = frame["relapse_12m"]
+        frame["relapse_12m"] = frame["label_admin"]
     frame = frame.merge(_places(tables, plan.all_dates), on=["household_id", "as_of"], how="left")
     frame["case_discovered_on"] = _first_case_discovered(tables["cases"], frame)
     frame["disabled_member"] = frame["disabled_members"] > 0
     frame["part"] = [plan.part_of(d) for d in frame["as_of"]]
-    held_out = frame["county_code"].isin(plan.holdout_counties) & frame["part"].ne("test")
-    return frame[~held_out].reset_index(drop=True)
+    refit = {**{d: "train" for d in plan.refit_train}, **{d: "validation" for d in plan.refit_validation}}
+    frame["refit_part"] = frame["as_of"].map(refit).fillna("").astype("str")
+    held_out = frame["county_code"].isin(plan.holdout_counties)
+    frame.loc[held_out, "refit_part"] = ""
+    return frame[~(held_out & frame["part"].ne("test"))].reset_index(drop=True)
 
 
 def _places(tables: dict[str, pd.DataFrame], dates: Iterable[pd.Timestamp]) -> pd.DataFrame:
@@ -51,5 +64,5 @@ def _first_case_discovered(cases: pd.DataFrame, frame: pd.DataFrame) -> pd.Serie
     return found["discovered_on"].to_numpy()
 
 
-def part(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    return frame[frame["part"] == name].reset_index(drop=True)
+def part(frame: pd.DataFrame, name: str, column: str = "part") -> pd.DataFrame:
+    return frame[frame[column] == name].reset_index(drop=True)

@@ -206,13 +206,18 @@ def share_name(share: float) -> str:
     return f"{round(share * 100, 6):g}pct"
 
 
-def label_variants(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    """Metric-name suffix -> positives: the label, each category, each label part."""
-    variants = {"": frame[LABEL].astype(bool)}
+def label_variants(frame: pd.DataFrame) -> dict[str, tuple[pd.Series, np.ndarray]]:
+    """Metric-name suffix -> (positives, rows judged): the label, each category, each label part.
+
+    Figures about `need` alone use only the rows where it is known; the others use every row.
+    """
+    every = np.ones(len(frame), dtype=bool)
+    variants = {"": (frame[LABEL].astype(bool), every)}
     for category in CATEGORIES:
-        variants[f"_{category}"] = frame["label_category"].eq(category).fillna(False).astype(bool)
+        variants[f"_{category}"] = (frame["label_category"].eq(category).fillna(False).astype(bool), every)
     for part, column in LABEL_PARTS.items():
-        variants[f"_{part}"] = frame[column].fillna(False).astype(bool)
+        known = frame[column].notna().to_numpy() if part == "need" else every
+        variants[f"_{part}"] = (frame[column].fillna(False).astype(bool), known)
     return variants
 
 
@@ -238,9 +243,9 @@ def _workload_metrics(frame: pd.DataFrame, score_col: str, capacity: int, ks: Se
     cuts = {share_name(share): top_share_flags(frame, share, rank)[0] for share in ks}
     cuts["capacity"] = capacity_flags(frame, score_col, capacity)
     metrics: dict[str, float] = {}
-    for suffix, positive in label_variants(frame).items():
+    for suffix, (positive, judged) in label_variants(frame).items():
         for cut, flagged in cuts.items():
-            result = precision_recall_by_date(frame["as_of"], flagged, positive)
+            result = precision_recall_by_date(frame["as_of"][judged], flagged[judged], positive[judged])
             metrics[f"precision_at_{cut}{suffix}"] = result["precision"]
             metrics[f"recall_at_{cut}{suffix}"] = result["recall"]
             if not suffix:

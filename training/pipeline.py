@@ -1,7 +1,10 @@
 """One training run: plan, features and labels, model and baselines, evaluation, fairness, MLflow.
 
-The current champion (if any) is scored on this run's test window in the same run, so the
-promotion gate later compares both on the same households.
+The evaluated model is trained on the plan's training dates and judged on its test dates beside
+today's rules and a logistic regression. The model registered for scoring is then refitted on
+the plan's refit dates (the latest usable final labels) with the same settings; the version
+records the last as-of date it learned from. The current champion (if any) is compared with
+the evaluated model on dates neither learned from (`training.gate`).
 """
 from __future__ import annotations
 
@@ -18,17 +21,20 @@ from features.catalogue import FEATURES, model_features
 from models import registry
 from training import plots
 from training.baselines import rule_scores
+from training.comparisons import looks_fine_figures, recall_differences
 from training.config import TrainingConfig
 from training.dataset import labelled_frame, part
 from training.fairness import fairness_audit, fairness_flags
+from training.gate import GateComparison, compare_with_champion
 from training.metrics import comparison_table, evaluate
 from training.model import fit_bundle, fit_logistic, logistic_scores
 from training.predictability import audit_metrics, audit_record, predictability_audit
 from training.splits import SplitPlan, describe_plan, plan_splits
 
 log = logging.getLogger(__name__)
-MODEL, RULES, LOGISTIC, CHAMPION = "model", "today's rules", "logistic regression", "champion"
-METRIC_PREFIX = {MODEL: "", RULES: "rules_", LOGISTIC: "logistic_", CHAMPION: "champion_"}
+MODEL, RULES, LOGISTIC = "model", "today's rules", "logistic regression"
+SCORES = (MODEL, RULES, LOGISTIC)
+METRIC_PREFIX = {MODEL: "", RULES: "rules_", LOGISTIC: "logistic_"}
 
 
 @dataclass
@@ -37,10 +43,13 @@ class TrainingResult:
     version: int
     plan: SplitPlan
     comparison: pd.DataFrame
+    looks_fine: pd.DataFrame
     fairness: pd.DataFrame
     flags: list[str]
     became_champion: bool
     predictability: dict
+    gate: GateComparison
+    schedule: pd.DataFrame
 
 
 def data_snapshot_hash(tables: dict[str, pd.DataFrame]) -> str:
@@ -53,38 +62,52 @@ def data_snapshot_hash(tables: dict[str, pd.DataFrame]) -> str:
 
 
 def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
-          progress: Callable[[Iterable], Iterable] | None = None) -> TrainingResult:
-    plan = plan_splits(tables, config.splits)
-    frame = labelled_frame(tables, plan, progress=progress)
+          progress: Callable[[Iterable], Iterable] | None = None,
+          exported_at: pd.Timestamp | None = None) -> TrainingResult:
+    plan = plan_splits(tables, config.splits, exported_at)
+    frame = labelled_frame(tables, plan, progress=progress, exported_at=exported_at)
     train_rows, valid_rows, test = part(frame, "train"), part(frame, "validation"), part(frame, "test")
     names = model_features(config.include_protected)
-    bundle = fit_bundle(train_rows, valid_rows, names, config.model, config.seed)
+    evaluated = fit_bundle(train_rows, valid_rows, names, config.model, config.seed)
     logistic = fit_logistic(train_rows, names, config.seed)
-    test = test.assign(**{MODEL: bundle.predict(test), RULES: rule_scores(test).to_numpy(),
+    test = test.assign(**{MODEL: evaluated.predict(test), RULES: rule_scores(test).to_numpy(),
                           LOGISTIC: logistic_scores(logistic, test, names)})
-    scored = [MODEL, RULES, LOGISTIC]
-    champion, champion_version = _champion_scores(config, test)
-    if champion is not None:
-        test[CHAMPION] = champion
-        scored.append(CHAMPION)
-    results = {name: _evaluate(test, name, config) for name in scored}
-    audits = {name: fairness_audit(test, name, capacity=config.evaluation.township_capacity,
-                                   n_boot=config.evaluation.bootstrap_samples, seed=config.seed)
-              for name in (MODEL, CHAMPION) if name in scored}
-    audit = predictability_audit(test, names, [MODEL, RULES, LOGISTIC])
+    evaluation = config.evaluation
+    results = {name: _evaluate(test, name, config) for name in SCORES}
+    results[MODEL].update(recall_differences(test, MODEL, {RULES: "rules", LOGISTIC: "logistic"},
+                                             evaluation.township_capacity, evaluation.list_shares,
+                                             evaluation.bootstrap_samples, config.seed))
+    fine = looks_fine_figures(test, SCORES, evaluation.township_capacity, evaluation.list_shares)
+    audit_model = fairness_audit(test, MODEL, capacity=evaluation.township_capacity,
+                                 n_boot=evaluation.bootstrap_samples, seed=config.seed)
+    audit = predictability_audit(test, names, list(SCORES))
+    gate = compare_with_champion(config, plan, train_rows, valid_rows, test)
+    refit = fit_bundle(part(frame, "train", "refit_part"), part(frame, "validation", "refit_part"), names,
+                       config.model, config.seed)
+    refit.info.update(learned_until=f"{plan.learned_until:%Y-%m-%d}", label=plan.label,
+                      evaluated_best_iteration=evaluated.info["best_iteration"])
+    schedule = describe_plan(plan, frame)
     with mlflow.start_run(experiment_id=registry.experiment_id(config.experiment)) as run:
-        _log_run(config, tables, plan, frame, bundle, results, audits, test)
+        _log_run(config, tables, plan, schedule, refit, results, audit_model, test)
         mlflow.log_dict(audit_record(audit), "predictability.json")
-        mlflow.log_metrics({key: value for key, value in audit_metrics(audit, MODEL).items() if np.isfinite(value)})
-        version = registry.log_and_register(bundle, config.registered_model)
+        mlflow.log_metrics(_finite({**audit_metrics(audit, MODEL), **_looks_fine_metrics(fine), **gate.metrics}))
+        mlflow.log_dict({"model": {"flags": fairness_flags(audit_model), "audit": audit_model.to_dict("records")},
+                         "gate": {"challenger": gate.challenger_flags, "champion": gate.champion_flags}},
+                        "fairness.json")
+        version = registry.log_and_register(refit, config.registered_model)
+        registry.set_version_tags(config.registered_model, version,
+                                  {"learned_until": f"{plan.learned_until:%Y-%m-%d}", "label": plan.label,
+                                   "feature_schema": refit.schema_version})
         became_champion = not registry.has_alias(config.registered_model, registry.CHAMPION)
         registry.set_alias(config.registered_model, registry.CHALLENGER, version)
         if became_champion:
             registry.set_alias(config.registered_model, registry.CHAMPION, version)
-        mlflow.set_tags({"became_champion": str(became_champion).lower(),
-                         "champion_scored_version": str(champion_version or "none")})
-    return TrainingResult(run.info.run_id, version, plan, comparison_table(results), audits[MODEL],
-                          fairness_flags(audits[MODEL]), became_champion, audit)
+        mlflow.set_tags({"became_champion": str(became_champion).lower(), "gate.comparison": gate.kind,
+                         "gate.dates": ",".join(f"{d:%Y-%m-%d}" for d in gate.dates),
+                         "gate.notes": " | ".join(gate.notes)[:4900],
+                         "champion_scored_version": str(gate.champion_version or "none")})
+    return TrainingResult(run.info.run_id, version, plan, comparison_table(results), fine, audit_model,
+                          fairness_flags(audit_model), became_champion, audit, gate, schedule)
 
 
 def _evaluate(test: pd.DataFrame, score: str, config: TrainingConfig) -> dict:
@@ -93,39 +116,42 @@ def _evaluate(test: pd.DataFrame, score: str, config: TrainingConfig) -> dict:
                     n_boot=evaluation.bootstrap_samples, seed=config.seed)
 
 
-def _champion_scores(config: TrainingConfig, test: pd.DataFrame) -> tuple[np.ndarray | None, int | None]:
-    if not registry.has_alias(config.registered_model, registry.CHAMPION):
-        return None, None
-    bundle, found = registry.load_bundle(config.registered_model, registry.CHAMPION)
-    log.info("scoring champion version %d on this test window", found.version)
-    return bundle.predict(test), found.version
+def _looks_fine_metrics(fine: pd.DataFrame) -> dict[str, float]:
+    metrics = {}
+    for row in fine.to_dict("records"):
+        prefix = METRIC_PREFIX[row.pop("score")]
+        metrics.update({f"{prefix}{key}": float(value) for key, value in row.items()})
+    return metrics
 
 
-def _log_run(config, tables, plan, frame, bundle, results, audits, test) -> None:
+def _finite(metrics: dict) -> dict[str, float]:
+    return {key: float(value) for key, value in metrics.items() if value is not None and np.isfinite(value)}
+
+
+def _log_run(config, tables, plan, schedule, bundle, results, audit_model, test) -> None:
     mlflow.log_params(_flat_params(config.resolved()))
     mlflow.set_tags({"config_hash": config.digest(), "data_snapshot": data_snapshot_hash(tables),
                      "seed": str(config.seed), "feature_schema": bundle.schema_version,
-                     "best_iteration": str(bundle.info["best_iteration"])})
+                     "best_iteration": str(bundle.info["best_iteration"]), "label": plan.label,
+                     "evaluation": plan.evaluation, "learned_until": f"{plan.learned_until:%Y-%m-%d}",
+                     "plan.notes": " | ".join(plan.notes)[:4900]})
     mlflow.log_dict(config.resolved(), "config.json")
     mlflow.log_dict({"features": [f.__dict__ for f in FEATURES], "model_inputs": list(bundle.feature_names)},
                     "feature_catalogue.json")
-    mlflow.log_text(describe_plan(plan, frame).to_string(index=False), "splits.txt")
+    mlflow.log_text("\n".join(plan.notes) + "\n\n" + schedule.to_string(index=False), "splits.txt")
     for name, metrics in results.items():
-        mlflow.log_metrics({METRIC_PREFIX[name] + key: float(value) for key, value in metrics.items()
-                            if value is not None and np.isfinite(value)})
-    mlflow.log_dict({name: {"flags": fairness_flags(audit), "audit": audit.to_dict("records")}
-                     for name, audit in audits.items()}, "fairness.json")
+        mlflow.log_metrics(_finite({METRIC_PREFIX[name] + key: value for key, value in metrics.items()}))
     mlflow.log_text(comparison_table(results).to_string(), "comparison.txt")
-    _log_figures(test, results, audits)
+    _log_figures(test, results, audit_model)
 
 
-def _log_figures(test: pd.DataFrame, results: dict, audits: dict) -> None:
+def _log_figures(test: pd.DataFrame, results: dict, audit_model: pd.DataFrame) -> None:
     y = test["relapse_12m"].astype(bool).to_numpy()
     curves = {name: (y, test[name].to_numpy()) for name in results}
     figures = {"roc.png": plots.roc_figure(curves), "pr.png": plots.pr_figure(curves),
                "calibration.png": plots.calibration_figure_for(y, test[MODEL].to_numpy()),
                "precision_at_k.png": plots.precision_at_k_figure(test, list(results)),
-               "fairness.png": plots.fairness_figure(audits[MODEL])}
+               "fairness.png": plots.fairness_figure(audit_model)}
     for name, figure in figures.items():
         mlflow.log_figure(figure, f"plots/{name}")
 

@@ -3,7 +3,7 @@
 Twelve months ahead, an honest pooled ROC-AUC is 0.70-0.85 (domain notes). A higher figure means
 a feature re-derives the label or the data make the answer easy; these checks say which:
 
-- `single_feature_scan`: each model input used alone as a score. One feature near the model's
+- `single_feature_scan`: each model input used alone as a score (on `need`, only where it is known). One feature near the model's
   AUC re-derives the label (for example the label's own income windows overlapping the income
   features) rather than predicting it.
 - `within_groups`: the same scores judged inside formerly poor and ordinary households. A pooled
@@ -45,14 +45,17 @@ def single_feature_scan(frame: pd.DataFrame, features: Sequence[str], top: int =
     Categorical (non-numeric) inputs are skipped: their order carries no direction.
     """
     require_columns(frame, [LABEL, "label_admin", "label_need", *features], "test frame")
-    parts = {"auc": frame[LABEL].astype(bool), "auc_admin": frame["label_admin"].fillna(False).astype(bool),
-             "auc_need": frame["label_need"].fillna(False).astype(bool)}
+    every = np.ones(len(frame), dtype=bool)
+    parts = {"auc": (frame[LABEL].astype(bool), every),
+             "auc_admin": (frame["label_admin"].fillna(False).astype(bool), every),
+             "auc_need": (frame["label_need"].fillna(False).astype(bool), frame["label_need"].notna().to_numpy())}
     rows = []
     for name in features:
         column = frame[name]
         if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)):
             continue
-        rows.append({"feature": name, **{key: single_feature_auc(column, y) for key, y in parts.items()}})
+        rows.append({"feature": name, **{key: single_feature_auc(column[known], y[known])
+                                         for key, (y, known) in parts.items()}})
     table = pd.DataFrame(rows, columns=["feature", *parts])
     table = table.sort_values(["auc", "feature"], ascending=[False, True], na_position="last").head(top)
     table["suspicious"] = table[list(parts)].max(axis=1) >= SUSPICIOUS_AUC

@@ -1,7 +1,9 @@
 """The promotion gate: a challenger replaces the champion only when it is better and no less fair.
 
-The figures come from the challenger's training run, where both models were scored on the same
-test households. The decision and its figures are written to the challenger's run.
+The figures come from the challenger's training run, where both were judged on final dates that
+neither learned from (`training.gate`: the registered champion on unseen dates, or the two
+procedures retrained on the same dates). The decision and its figures are written to the
+challenger's run.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from training.config import GateConfig
 
 RECALL = "recall_at_capacity"
 AUC = "roc_auc"
+CHALLENGER, CHAMPION = "gate_challenger_", "gate_champion_"
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,8 @@ class Decision:
 def judge(metrics: dict[str, float], challenger_flags: list[str], champion_flags: list[str],
           gate: GateConfig) -> tuple[bool, list[str], dict[str, float]]:
     """Apply the gate to the challenger's and the champion's figures on the same test window."""
-    recall, champion_recall = metrics.get(RECALL, math.nan), metrics.get("champion_" + RECALL, math.nan)
-    auc, champion_auc = metrics.get(AUC, math.nan), metrics.get("champion_" + AUC, math.nan)
+    recall, champion_recall = metrics.get(CHALLENGER + RECALL, math.nan), metrics.get(CHAMPION + RECALL, math.nan)
+    auc, champion_auc = metrics.get(CHALLENGER + AUC, math.nan), metrics.get(CHAMPION + AUC, math.nan)
     figures = {"challenger_recall_at_capacity": recall, "champion_recall_at_capacity": champion_recall,
                "challenger_roc_auc": auc, "champion_roc_auc": champion_auc}
     if math.isnan(champion_recall):
@@ -67,9 +70,12 @@ def promote(name: str, version: int | None, gate: GateConfig, force: bool = Fals
         else None
     if champion and champion.version == candidate.version:
         raise InputError(f"version {candidate.version} is already the champion; nothing to promote")
-    fairness = registry.run_json(candidate.run_id, "fairness.json")
-    passed, reasons, figures = judge(registry.run_metrics(candidate.run_id), fairness["model"]["flags"],
-                                     fairness.get("champion", {}).get("flags", []), gate)
+    fairness = registry.run_json(candidate.run_id, "fairness.json").get("gate", {})
+    passed, reasons, figures = judge(registry.run_metrics(candidate.run_id), fairness.get("challenger", []),
+                                     fairness.get("champion", []), gate)
+    comparison = registry.run_tag(candidate.run_id, "gate.comparison")
+    if comparison:
+        reasons.insert(0, f"compared as {comparison}")
     scored = registry.run_tag(candidate.run_id, "champion_scored_version")
     if champion and scored != str(champion.version):
         passed = False
