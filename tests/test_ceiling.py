@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from features.validate import validate_tables
-from synthetic.ceiling import LISTS, ceiling_table, oracle_scores
+from synthetic.ceiling import LISTS, ceiling_table, distance_closed, oracle_scores
 from synthetic.simulate import SimulationConfig, simulate
 from training.config import TrainingConfig
 
@@ -24,6 +24,13 @@ def test_oracle_reads_the_truth_of_the_month_before_the_as_of_date():
     assert scored.loc[2, "oracle_both"] < -1e300          # no truth: listed last
 
 
+def test_distance_closed_runs_from_the_rules_to_the_ceiling():
+    table = pd.DataFrame({"list": list(LISTS), "recall_at_10pct": [0.4, 0.5, 0.6, 0.8],
+                          "recall_at_capacity": [0.2, 0.3, 0.3, 0.4]})
+    closed = distance_closed(table, {"recall_at_10pct": 0.6, "recall_at_capacity": 0.2})
+    assert closed["recall_at_10pct"] == pytest.approx(0.5) and closed["recall_at_capacity"] == 0
+
+
 @pytest.mark.slow
 def test_ceiling_table_on_a_small_county():
     simulation = simulate(SimulationConfig(households=1500, counties=2, start="2021-01", months=44, seed=12))
@@ -32,4 +39,5 @@ def test_ceiling_table_on_a_small_county():
     table = ceiling_table(tables, simulation.truth["household_month"], config)
     assert table["list"].tolist() == list(LISTS)
     assert table["recall_at_10pct"].between(0, 1).all() and table.loc[0, "x_rules"] == 1.0
+    assert table["recall_at_capacity"].between(0, 1).all()
     assert (table["roc_auc"].iloc[1:] > 0.7).all()        # the truth of today says much about next year

@@ -1,4 +1,4 @@
-"""The temporal plan: no overlap, final labels, an embargo before the test window, held-out counties."""
+"""The temporal plan: no overlap, final labels of one meaning, an embargo, a refit, held-out counties."""
 from __future__ import annotations
 
 import pandas as pd
@@ -10,13 +10,18 @@ from stayout.errors import InputError
 from synthetic.simulate import SimulationConfig, simulate
 from training.config import SplitConfig
 from training.dataset import labelled_frame
-from training.splits import plan_splits
+from training.splits import SETTLED_SHARE, export_start, plan_splits
+
+
+def _county(months: int, seed: int = 4, households: int = 300) -> dict[str, pd.DataFrame]:
+    simulation = simulate(SimulationConfig(households=households, counties=2, start="2021-01", months=months,
+                                           seed=seed))
+    return validate_tables(simulation.tables).accepted()
 
 
 @pytest.fixture(scope="module")
 def tables():
-    simulation = simulate(SimulationConfig(households=300, counties=2, start="2021-01", months=48, seed=4))
-    return validate_tables(simulation.tables).accepted()
+    return _county(60)
 
 
 def test_plan_has_no_overlap_and_final_labels(tables):
@@ -26,8 +31,18 @@ def test_plan_has_no_overlap_and_final_labels(tables):
     assert max(plan.train) < min(plan.validation) < min(plan.test)
     end = data_end(tables)
     assert all(is_final(d, end) for d in plan.all_dates)
-    next_month = plan.test[-1] + pd.DateOffset(months=1)
-    assert not is_final(next_month, end), "the test window is the latest final dates"
+
+
+def test_test_window_is_the_latest_final_dates_whose_need_is_settled(tables):
+    plan = plan_splits(tables, SplitConfig())
+    assert plan.label == "admin_or_need" and plan.embargo
+    coverage = plan.coverage
+    best = coverage["need_known"].max()
+    later = [d for d in coverage.index if d > plan.test[-1]]
+    assert later, "a 60-month export of yearly assessments has final dates whose need is not known yet"
+    assert all(coverage.loc[d, "need_known"] < SETTLED_SHARE * best for d in later)
+    assert all(coverage.loc[d, "need_known"] >= SETTLED_SHARE * best for d in plan.all_dates)
+    assert any("not settled yet" in note for note in plan.notes)
 
 
 def test_label_windows_of_training_and_validation_end_before_the_test_window(tables):
@@ -36,15 +51,34 @@ def test_label_windows_of_training_and_validation_end_before_the_test_window(tab
         assert as_of + pd.DateOffset(months=HORIZON_MONTHS) <= plan.test[0]
 
 
+def test_the_refit_learns_from_the_latest_usable_dates(tables):
+    plan = plan_splits(tables, SplitConfig())
+    assert plan.learned_until == plan.test[-1]
+    assert plan.refit_validation == plan.test[-len(plan.refit_validation):]
+    assert max(plan.refit_train) < min(plan.refit_validation)
+    assert set(plan.refit_train) > set(plan.validation)   # the refit also learns what the embargo kept out
+
+
 def test_first_training_date_leaves_history(tables):
-    plan = plan_splits(tables, SplitConfig(min_history_months=12, max_training_dates=100))
-    first_income = tables["income"]["period_start"].min()
-    assert plan.train[0] >= first_income + pd.DateOffset(months=12)
+    plan = plan_splits(tables, SplitConfig(min_history_months=6, max_training_dates=100))
+    assert plan.train[0] == export_start(tables) + pd.DateOffset(months=6)
+
+
+@pytest.mark.parametrize("months", [36, 48, 72])
+def test_plans_for_three_four_and_six_years_of_records(months):
+    tables = _county(months, seed=5, households=400)
+    plan = plan_splits(tables, SplitConfig())
+    assert len(plan.test) == 3 and len(plan.validation) == 3 and plan.train
+    frame = labelled_frame(tables, plan)
+    assert frame["relapse_12m"].notna().all()
+    if plan.label == "admin":   # the label means the same in every part
+        assert frame["relapse_12m"].equals(frame["label_admin"])
+    if months == 36:
+        assert plan.notes and plan.embargo, plan.notes
 
 
 def test_too_short_an_export_is_a_clear_error():
-    short = validate_tables(simulate(SimulationConfig(households=50, counties=1, start="2021-01", months=18,
-                                                      seed=1)).tables).accepted()
+    short = _county(14, seed=1, households=50)
     with pytest.raises(InputError, match="give a longer export"):
         plan_splits(short, SplitConfig())
 
@@ -56,4 +90,5 @@ def test_held_out_counties_only_in_test(tables):
     frame = labelled_frame(tables, plan)
     assert not frame.loc[frame["part"] != "test", "county_code"].eq(county).any()
     assert frame.loc[frame["part"] == "test", "county_code"].eq(county).any()
+    assert not frame.loc[frame["county_code"].eq(county), "refit_part"].astype(bool).any()
     assert frame["relapse_12m"].notna().all()

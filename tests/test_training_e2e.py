@@ -56,11 +56,15 @@ def test_train_register_promote_reload(county, tmp_path, capsys):
     audit = mlflow.artifacts.load_dict(f"runs:/{first.run_id}/predictability.json")
     assert {"notes", "single_features", "within_groups", "late_discoveries"} <= set(audit)
 
+    assert first.tags["learned_until"] == run.data.tags["learned_until"]
+
     # reload through MLflow: calibrated probabilities from contract-derived features
     config = TrainingConfig.model_validate(SMALL)
     export = read_export(county)
     from training.splits import plan_splits
-    test = part(labelled_frame(export.tables, plan_splits(export.tables, config.splits)), "test")
+    plan = plan_splits(export.tables, config.splits, export.exported_at)
+    assert first.tags["learned_until"] == f"{plan.learned_until:%Y-%m-%d}"
+    test = part(labelled_frame(export.tables, plan, exported_at=export.exported_at), "test")
     bundle, _ = registry.load_bundle("stayout-relapse", "champion")
     loaded = mlflow.pyfunc.load_model("models:/stayout-relapse@champion")
     inputs = test[list(bundle.feature_names)]
@@ -68,11 +72,15 @@ def test_train_register_promote_reload(county, tmp_path, capsys):
     assert ((scores >= 0) & (scores <= 1)).all()
     pd.testing.assert_series_equal(pd.Series(scores), pd.Series(bundle.predict(test)))
 
-    # a challenger, scored beside the champion on the same test window; the gate refuses it
+    # a challenger on the same export: the champion learned every test date, so the two procedures
+    # are trained again on the same dates and compared on the test window; the gate refuses it
     assert main(["train", str(county), "--config", _config_file(tmp_path, seed=99)]) == 0
+    assert "gate: procedures on the test window" in capsys.readouterr().out
     second = registry.model_version("stayout-relapse", "challenger")
     assert second.version == 2
-    assert "champion_recall_at_capacity" in registry.run_metrics(second.run_id)
+    assert {"gate_challenger_recall_at_capacity", "gate_champion_recall_at_capacity"} <= set(
+        registry.run_metrics(second.run_id))
+    assert mlflow.get_run(second.run_id).data.tags["gate.comparison"] == "procedures on the test window"
     strict = _config_file(tmp_path, gate={"recall_margin": 1.0})
     assert main(["promote", "--config", strict]) == 1
     assert "refused" in capsys.readouterr().out
@@ -98,16 +106,40 @@ def test_same_data_config_and_seed_give_identical_metrics(county):
     assert model_metrics and all(a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in model_metrics)
 
 
+def test_a_later_export_scores_the_registered_champion_on_dates_it_never_learned(tmp_path, capsys):
+    """Three months on, the county's new export has final dates after the champion's last one."""
+    home = tmp_path / "later"
+    for months in (41, 44):
+        simulation = simulate(SimulationConfig(households=1500, counties=2, start="2021-01", months=months, seed=12))
+        write_export(simulation, home / f"export-{months}", seed=12)
+    config = _config_file(tmp_path, registered_model="later", experiment="later",
+                          splits={**SMALL["splits"], "test_dates": 3})
+    assert main(["train", str(home / "export-41"), "--config", config]) == 0
+    champion = registry.model_version("later", "champion")
+    assert main(["train", str(home / "export-44"), "--config", config]) == 0
+    assert "gate: champion on unseen dates" in capsys.readouterr().out
+    challenger = registry.model_version("later", "challenger")
+    tags = mlflow.get_run(challenger.run_id).data.tags
+    assert tags["gate.comparison"] == "champion on unseen dates"
+    assert all(pd.Timestamp(d) > pd.Timestamp(champion.tags["learned_until"]) for d in tags["gate.dates"].split(","))
+    assert tags["champion_scored_version"] == str(champion.version)
+
+
 def test_gate_rules():
     gate = GateConfig(recall_margin=0.01, auc_tolerance=0.005)
-    base = {"champion_recall_at_capacity": 0.30, "champion_roc_auc": 0.80}
-    ok, reasons, _ = judge({**base, "recall_at_capacity": 0.32, "roc_auc": 0.797}, [], [], gate)
+    base = {"gate_champion_recall_at_capacity": 0.30, "gate_champion_roc_auc": 0.80}
+    ok, reasons, _ = judge({**base, "gate_challenger_recall_at_capacity": 0.32, "gate_challenger_roc_auc": 0.797},
+                           [], [], gate)
     assert ok, reasons
-    small_gain, _, _ = judge({**base, "recall_at_capacity": 0.305, "roc_auc": 0.81}, [], [], gate)
-    auc_loss, _, _ = judge({**base, "recall_at_capacity": 0.40, "roc_auc": 0.79}, [], [], gate)
-    new_flag, reasons, _ = judge({**base, "recall_at_capacity": 0.40, "roc_auc": 0.81}, ["recall of x"], [], gate)
-    old_flag, _, _ = judge({**base, "recall_at_capacity": 0.40, "roc_auc": 0.81}, ["recall of x"], ["recall of x"],
-                           gate)
-    no_champion, _, _ = judge({"recall_at_capacity": 0.4, "roc_auc": 0.8}, [], [], gate)
+
+    def challenger(recall, auc):
+        return {**base, "gate_challenger_recall_at_capacity": recall, "gate_challenger_roc_auc": auc}
+
+    small_gain, _, _ = judge(challenger(0.305, 0.81), [], [], gate)
+    auc_loss, _, _ = judge(challenger(0.40, 0.79), [], [], gate)
+    new_flag, reasons, _ = judge(challenger(0.40, 0.81), ["recall of x"], [], gate)
+    old_flag, _, _ = judge(challenger(0.40, 0.81), ["recall of x"], ["recall of x"], gate)
+    no_champion, _, _ = judge({"gate_challenger_recall_at_capacity": 0.4, "gate_challenger_roc_auc": 0.8}, [], [],
+                              gate)
     assert not small_gain and not auc_loss and not new_flag and old_flag and not no_champion
     assert "new fairness flags" in reasons[-1]

@@ -50,6 +50,7 @@ class TrainingResult:
     predictability: dict
     gate: GateComparison
     schedule: pd.DataFrame
+    evaluated: object            # the pre-refit twin judged on the test window (a ModelBundle)
 
 
 def data_snapshot_hash(tables: dict[str, pd.DataFrame]) -> str:
@@ -107,7 +108,7 @@ def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
                          "gate.notes": " | ".join(gate.notes)[:4900],
                          "champion_scored_version": str(gate.champion_version or "none")})
     return TrainingResult(run.info.run_id, version, plan, comparison_table(results), fine, audit_model,
-                          fairness_flags(audit_model), became_champion, audit, gate, schedule)
+                          fairness_flags(audit_model), became_champion, audit, gate, schedule, evaluated)
 
 
 def _evaluate(test: pd.DataFrame, score: str, config: TrainingConfig) -> dict:
