@@ -13,8 +13,8 @@ from training.dataset import labelled_frame
 from training.splits import SETTLED_SHARE, export_start, plan_splits
 
 
-def _county(months: int, seed: int = 4, households: int = 300) -> dict[str, pd.DataFrame]:
-    simulation = simulate(SimulationConfig(households=households, counties=2, start="2021-01", months=months,
+def _county(months: int, seed: int = 4, households: int = 300, counties: int = 2) -> dict[str, pd.DataFrame]:
+    simulation = simulate(SimulationConfig(households=households, counties=counties, start="2021-01", months=months,
                                            seed=seed))
     return validate_tables(simulation.tables).accepted()
 
@@ -78,7 +78,7 @@ def test_plans_for_three_four_and_six_years_of_records(months):
 
 
 def test_too_short_an_export_is_a_clear_error():
-    short = _county(14, seed=1, households=50)
+    short = _county(14, seed=1, households=50, counties=1)
     with pytest.raises(InputError, match="give a longer export"):
         plan_splits(short, SplitConfig())
 

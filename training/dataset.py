@@ -33,7 +33,7 @@ def labelled_frame(tables: dict[str, pd.DataFrame], plan: SplitPlan,
     frame["disabled_member"] = frame["disabled_members"] > 0
     frame["part"] = [plan.part_of(d) for d in frame["as_of"]]
     refit = {**{d: "train" for d in plan.refit_train}, **{d: "validation" for d in plan.refit_validation}}
-    frame["refit_part"] = frame["as_of"].map(refit).fillna("").astype("str")
+    frame["refit_part"] = frame["as_of"].map(refit).astype(object).fillna("").astype("str")
     held_out = frame["county_code"].isin(plan.holdout_counties)
     frame.loc[held_out, "refit_part"] = ""
     return frame[~(held_out & frame["part"].ne("test"))].reset_index(drop=True)
