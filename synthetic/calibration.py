@@ -1,13 +1,17 @@
 """Domain figures computed from a simulation, each against the range domain.md gives for it (for
 income churn, estimates from rural panel studies such as CFPS [E]).
 
-Every function takes a `Simulation` and reads only `sim.tables`, `sim.truth` and `sim.data_end`.
-`calibration_table` gathers them into one printable frame.
+Every function takes a `Simulation` and reads only `sim.tables`, `sim.truth`, `sim.data_end` and
+`sim.exported_at`. `calibration_table` gathers them into one printable frame; the figures about
+what the records know and when are in `synthetic.calibration_records`.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from synthetic import calibration_records as records
+from synthetic.calibration_records import recording_lags
 
 
 MEDIAN_INCOME_EX_POOR_2021 = 12_550.0
@@ -182,17 +186,6 @@ def reentry_share(sim) -> float:
     return reentered / max(len(eliminated), 1)
 
 
-def recording_lags(sim) -> pd.DataFrame:
-    """Days from the fact to recorded_at, by data source, over income, expenditures and events."""
-    parts = []
-    for name, fact in (("income", "period_end"), ("expenditures", "period_end"), ("events", "occurred_on")):
-        frame = sim.tables[name]
-        parts.append(pd.DataFrame({"data_source": frame["data_source"],
-                                   "lag": (frame["recorded_at"] - frame[fact]).dt.total_seconds() / 86_400}))
-    lags = pd.concat(parts)
-    return lags.groupby("data_source")["lag"].describe(percentiles=[0.05, 0.5, 0.95])[["count", "5%", "50%", "95%"]]
-
-
 def assistance_effect(sim) -> pd.Series:
     """Risk entries that last at least 4 months: those supported within the 4 months vs comparable
     ones not supported, share at risk 12 months after entry, weighted to the same mix of type,
@@ -276,7 +269,9 @@ def calibration_table(sim) -> pd.DataFrame:
         *[(f"median lag days, {source}", lags.loc[source, "50%"], low, high)
           for source, (low, high) in (("department", (10, 60)), ("survey", (7, 60)), ("self_report", (0, 7)))
           if source in lags.index],
+        *records.record_rows(sim),
     ]
     table = pd.DataFrame(rows, columns=["figure", "value", "low", "high"])
     table["ok"] = (table["value"] >= table["low"]) & (table["value"] <= table["high"])
     return table
+

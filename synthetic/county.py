@@ -13,17 +13,15 @@ from synthetic.cases import new_case_book
 from synthetic.codes import SRC
 from synthetic.detection import MonthFacts
 from synthetic.income import SupportEffects, adapt, annual_rates, migrant_active, monthly_amounts, own_rates
-from synthetic.ledger import Ledger, expenditure_month
 from synthetic.lifecourse import household_labour_units, labour_now, members_present
 from synthetic.population import ASSESSMENT_ERROR_SD, draw_households, draw_income_bases, draw_people, shape_income
 from synthetic.process import Administration, administer
-from synthetic.records import Recorder
+from synthetic.recording import CountyRecords
 from synthetic.risk import Rolling, assess
 from synthetic.spending import education_spending, medical_spending
 from synthetic.state import NEVER
 from synthetic.support_plan import end_for_dissolved, renew_measures, review_dibao
 from synthetic.truth import TruthLog
-from synthetic.versions import Registry, member_state
 
 # the household's normal per-capita income at 2021 level (median, log sd): formerly poor / ordinary.
 # The income swings (economic_shocks) and the households' adapting to labour changes (income.adapt)
@@ -31,7 +29,8 @@ from synthetic.versions import Registry, member_state
 # [E]). The median sits a little above 12,550 [S, 2021], towards 14,342 [S, 2022] / 1.09.
 INCOME_2021 = {True: (12_900.0, 0.12), False: (25_000.0, 0.14)}
 STABLE_MARGIN = 1.12                                      # "stable above the line" for risk elimination
-STREAMS = ("population", "demography", "health", "economy", "income", "spending", "admin", "records")
+# streams are spawned in this order; a new one goes last so that the others keep their draws
+STREAMS = ("population", "demography", "health", "economy", "income", "spending", "admin", "records", "assessment")
 HOME_FOR_NEW_YEAR = {1: 0.6, 2: 0.7}                      # share of migrants at home in January, February
 
 
@@ -47,10 +46,9 @@ class County:
         draw_income_bases(rng, self.hh, self.people)
         self._calibrate_income_level()
         econ.start_income_swings(rng, self.hh)
-        self.rec = Recorder()
+        self.records = CountyRecords(self.rng["records"], self.rng["assessment"], grid, self.hh, geo.county_codes.size)
+        self.rec = self.records.rec
         self.truth = TruthLog()
-        self.registry = Registry()
-        self.ledger = Ledger(households, self.hh.app_user, self.hh.dept_wage_feed)
         self.adm = Administration(cases=new_case_book(), measures=new_measure_book(),
                                   check_month=rng.choice([10, 11, 12], geo.county_codes.size),
                                   last_eliminated=np.full(households, NEVER))
@@ -92,8 +90,7 @@ class County:
 
     def _export_baseline(self, t: int) -> None:
         labour = labour_now(self.people, self.grid.year(t - 1), t - 1)
-        state = member_state(self.people, labour, self.grid, max(t - 1, 0))
-        self.registry.baseline(self.rng["records"], self.rec, self.hh, self.people, state, self.grid.first_day(t) - 1)
+        self.records.baseline(self.hh, self.people, labour, t)
 
     def _new_year(self, t: int) -> None:
         if self.grid.calendar_month(t) == 1:
@@ -169,21 +166,13 @@ class County:
         facts = MonthFacts(stay_oop=sum(s.oop for s in stays) * aid, death_households=death_households,
                            dropout_households=dropout_households, disaster_loss=disaster_loss)
         prev_income = self.geo.prev_rural_income_yuan[self.geo.year_position(grid.year(t))]
-        administer(self.rng["admin"], self.adm, hh, people, grid, t, view, facts, labour_units, self.rolling,
-                   self.dibao_standard(t), prev_income, self.rec)
+        visits = administer(self.rng["admin"], self.adm, hh, people, grid, t, view, facts, labour_units, self.rolling,
+                            self.dibao_standard(t), prev_income, self.rec)
         renew_measures(self.rng["admin"], self.adm.measures, grid, t, hh)
         own_rate_pc = (rates.sum(axis=0) - rates[SRC["dibao"]]) / np.maximum(members, 1)
         review_dibao(self.rng["admin"], self.adm.measures, grid, t, own_rate_pc, self.line(t))
+        spending = {"medical_total": medical_total, "medical_oop": medical_oop, "education": education,
+                    "housing_repair": repairs, "disaster_loss": disaster_loss, "funeral": funeral}
+        self.records.month(t, hh, people, labour, amounts, view, visits, self.adm, self.line(t), spending)
         if grid.is_data_month(t):
-            self._record_month(t, labour, amounts, view, {
-                "medical_total": medical_total, "medical_oop": medical_oop, "education": education,
-                "housing_repair": repairs, "disaster_loss": disaster_loss, "funeral": funeral})
-
-    def _record_month(self, t: int, labour, amounts, view, spending) -> None:
-        rng = self.rng["records"]
-        self.ledger.income_month(rng, self.rec, self.grid, t, amounts)
-        expenditure_month(rng, self.rec, self.grid, t, spending)
-        yearly_check = (self.adm.check_month == self.grid.calendar_month(t))[self.hh.county]
-        state = member_state(self.people, labour, self.grid, t)
-        self.registry.month(rng, self.rec, self.grid, t, self.hh, self.people, state, yearly_check)
-        self.truth.month(self.grid, t, self.hh, self.adm, amounts.sum(axis=0), view)
+            self.truth.month(self.grid, t, self.hh, self.adm, amounts.sum(axis=0), view)

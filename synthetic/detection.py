@@ -28,7 +28,30 @@ SELF_REPORT_AFTER_SHOCK = 0.02
 SELF_REPORT_OTHERWISE = 0.0004
 VISIT_RATES = {"case": 0.8, "recently_eliminated": 0.25, "ex_poor": 0.15, "ordinary": 0.04}
 VISIT_FINDS_RISK = 0.9
+# The concentrated checks: an autumn home visit (in the county's check month, October-December) of
+# formerly poor and monitored households, which assesses their income, and a spring screening
+# visit of every household (one county: visits by 15 May [S]). A few households are missed in a
+# given year [E].
+VISIT_KINDS = ("routine", "autumn_check", "spring_screen")
+ROUTINE, AUTUMN_CHECK, SPRING_SCREEN = range(len(VISIT_KINDS))
+CONCENTRATED_VISITED = 0.95
+SPRING_SCREEN_MONTH = 5
+SPRING_SCREEN_LAST_DAY = 15
 CHANNEL_PROBS = {"app": 0.45, "hotline": 0.25, "written": 0.10, "cadre": 0.20}
+
+
+@dataclass
+class VisitBatch:
+    """This month's household visits."""
+    household: np.ndarray
+    day: np.ndarray
+    kind: np.ndarray                 # ROUTINE, AUTUMN_CHECK or SPRING_SCREEN
+    monitored: np.ndarray            # the household had an open case at the visit
+    checklist: dict[str, np.ndarray]
+
+    def subset(self, keep: np.ndarray) -> "VisitBatch":
+        return VisitBatch(household=self.household[keep], day=self.day[keep], kind=self.kind[keep],
+                          monitored=self.monitored[keep], checklist={k: v[keep] for k, v in self.checklist.items()})
 
 
 @dataclass
@@ -100,17 +123,24 @@ def self_reports(rng, hh: Households, grid: MonthGrid, t: int, view: RiskView, m
 
 
 def visit_households(rng, hh: Households, grid: MonthGrid, t: int, check_month: np.ndarray,
-                     monitored: np.ndarray, recently_eliminated: np.ndarray) -> np.ndarray:
-    concentrated = check_month[hh.county] == grid.calendar_month(t)
+                     monitored: np.ndarray, recently_eliminated: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Households visited this month, the kind of each visit and its day."""
+    month = grid.calendar_month(t)
+    autumn = (check_month[hh.county] == month) & (hh.ex_poor | monitored)
+    spring = month == SPRING_SCREEN_MONTH
     rate = np.select([monitored, recently_eliminated, hh.ex_poor],
                      [VISIT_RATES["case"], VISIT_RATES["recently_eliminated"], VISIT_RATES["ex_poor"]],
                      VISIT_RATES["ordinary"])
-    rate = np.where(concentrated, 0.95, rate)
-    return np.flatnonzero(hh.active & (rng.random(hh.size) < rate))
+    rate = np.where(autumn | spring, CONCENTRATED_VISITED, rate)
+    visited = np.flatnonzero(hh.active & (rng.random(hh.size) < rate))
+    kind = np.where(autumn[visited], AUTUMN_CHECK, SPRING_SCREEN if spring else ROUTINE).astype(np.int8)
+    last_day = np.where(kind == SPRING_SCREEN, SPRING_SCREEN_LAST_DAY, grid.days_in(t))
+    return visited, kind, grid.first_day(t) + rng.integers(0, last_day)
 
 
-def visit_checklist(rng, hh: Households, people: People, grid: MonthGrid, t: int, view: RiskView,
+def visit_checklist(hh: Households, people: People, grid: MonthGrid, t: int, view: RiskView,
                     households: np.ndarray) -> dict[str, np.ndarray]:
+    """The two-assurances-three-guarantees checklist as the visit finds it."""
     year = grid.year(t)
     age = ages(people, year)
     out_of_school = people.present & (age >= 6) & (age <= 15) & ~in_school(people, year, t)
@@ -119,14 +149,12 @@ def visit_checklist(rng, hh: Households, people: People, grid: MonthGrid, t: int
     missing_school = np.bincount(people.household, weights=out_of_school, minlength=n) > 0
     no_insurance = np.bincount(people.household, weights=uninsured, minlength=n) > 0
     heavy_oop = view.oop_12m > 0.3 * view.income_pc_12m * np.maximum(view.members, 1)
-    income = np.round(view.income_pc_12m[households] * rng.lognormal(0, 0.15, households.size), -1)
     return {
         "food_clothing_ok": (view.income_pc_12m > 0.5 * view.line)[households],
         "education_ok": ~missing_school[households],
         "medical_ok": ~(no_insurance | heavy_oop)[households],
         "housing_ok": (hh.house_grade <= 1)[households],
         "water_ok": hh.water_ok[households],
-        "income": np.where(rng.random(households.size) < 0.45, np.nan, income),
     }
 
 

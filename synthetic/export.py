@@ -12,6 +12,7 @@ from features.contract import TABLE_NAMES, TABLES_BY_NAME
 from synthetic.dirty import make_dirty
 
 CSV_FORMATS = {"date": "%Y-%m-%d", "timestamp": "%Y-%m-%d %H:%M:%S"}
+EXPORT_FILE = "export.json"
 
 
 @dataclass
@@ -22,7 +23,8 @@ class ExportSummary:
 
 def write_export(simulation, out: Path, file_format: str = "parquet", dirty_rate: float = 0.0,
                  seed: int = 0) -> ExportSummary:
-    """Write the twelve tables (dirty rows planted at `dirty_rate`), `truth/` and `truth/manifest.json`."""
+    """Write the twelve tables (dirty rows planted at `dirty_rate`), `export.json` (when the export
+    was taken: the export cut), `truth/` and `truth/manifest.json`."""
     if not 0 <= dirty_rate <= 0.2:
         raise ValueError(f"dirty rate {dirty_rate} is outside 0-0.2")
     out = Path(out)
@@ -41,9 +43,18 @@ def write_export(simulation, out: Path, file_format: str = "parquet", dirty_rate
     truth_dir.mkdir(exist_ok=True)
     for name, frame in simulation.truth.items():
         frame.to_parquet(truth_dir / f"{name}.parquet", index=False)
+    write_export_time(out, simulation.exported_at)
     manifest["data_end"] = str(simulation.data_end)
+    manifest["exported_at"] = str(simulation.exported_at)
     (truth_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
     return ExportSummary(total_rows, total_dirty)
+
+
+def write_export_time(out: Path, exported_at: pd.Timestamp) -> Path:
+    """`export.json`: {"exported_at": "YYYY-MM-DD HH:MM:SS"}, the moment the export was taken."""
+    path = Path(out) / EXPORT_FILE
+    path.write_text(json.dumps({"exported_at": f"{exported_at:%Y-%m-%d %H:%M:%S}"}) + "\n", encoding="utf-8")
+    return path
 
 
 def write_table(frame: pd.DataFrame, out: Path, name: str, file_format: str) -> Path:

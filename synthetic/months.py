@@ -82,3 +82,19 @@ def month_of_day(grid: MonthGrid, days: np.ndarray) -> np.ndarray:
     """Month index of each day (int days since epoch)."""
     months = np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]")
     return (months - grid.origin).astype(np.int64)
+
+
+def window_periods(grid: MonthGrid, first_month: int, months: int, quarterly: bool) -> list[tuple[int, int]]:
+    """(first, last) month indexes of the periods that cover `months` months from `first_month`:
+    whole calendar quarters where they fit when `quarterly` (the window's ragged ends stay single
+    months), else single months."""
+    periods = []
+    month, end = first_month, first_month + months
+    while month < end:
+        if quarterly and grid.quarter_start_month(month) == month and month + 3 <= end:
+            periods.append((month, month + 2))
+            month += 3
+        else:
+            periods.append((month, month))
+            month += 1
+    return periods

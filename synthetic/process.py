@@ -6,17 +6,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthetic.book import Book
-from synthetic.months import MonthGrid, SECONDS_PER_DAY, office_time, random_days_in_month
+from synthetic.months import MonthGrid, SECONDS_PER_DAY, office_time
 from synthetic.cases import categories, eliminate, household_flags, open_cases
 from synthetic.codes import CCH, OUT
-from synthetic.detection import (VISIT_FINDS_RISK, MonthFacts, department_alerts, main_difficulty,
+from synthetic.detection import (VISIT_FINDS_RISK, MonthFacts, VisitBatch, department_alerts, main_difficulty,
                                  self_reports, visit_checklist, visit_households)
 from synthetic.records import Recorder
 from synthetic.risk import RiskView, Rolling
 from synthetic.state import NEVER, Households, People
 from synthetic.support_plan import plan_measures, wind_down
 
-VISIT_ENTRY_LAG_DAYS = (3, 28)
 SELF_REPORT_ENTRY_LAG_DAYS = (0, 4)
 
 
@@ -52,14 +51,14 @@ def _outcomes(rng, households, signal_seconds, monitored, discovered, identified
 
 def administer(rng, adm: Administration, hh: Households, people: People, grid: MonthGrid, t: int,
                view: RiskView, facts: MonthFacts, labour_units: np.ndarray, rolling: Rolling,
-               dibao_standard: np.ndarray, prev_rural_income: float, rec: Recorder) -> np.ndarray:
-    """One month's round; returns the households whose risk was eliminated."""
+               dibao_standard: np.ndarray, prev_rural_income: float, rec: Recorder) -> VisitBatch:
+    """One month's round; returns its household visits, for the records."""
     monitored = hh.case_row >= 0
     flags = household_flags(hh, people, grid, t, view)
     alerts = department_alerts(rng, hh, grid, t, facts, view, monitored, prev_rural_income)
     reports = self_reports(rng, hh, grid, t, view, main_difficulty(flags))
-    visited = visit_households(rng, hh, grid, t, adm.check_month, monitored, (t - adm.last_eliminated) <= 12)
-    visit_day = random_days_in_month(rng, grid, t, visited.size)
+    visited, visit_kind, visit_day = visit_households(rng, hh, grid, t, adm.check_month, monitored,
+                                                      (t - adm.last_eliminated) <= 12)
     assessed = view.assessed_at_risk(rng, hh.assessment_error)
     households = np.concatenate([alerts["household"], reports["household"], visited])
     seconds = np.concatenate([alerts["pushed"], reports["received"], visit_day * SECONDS_PER_DAY])
@@ -82,13 +81,12 @@ def administer(rng, adm: Administration, hh: Households, people: People, grid: M
     outcome, resolved = _outcomes(rng, households, seconds, monitored, discovered,
                                   signal_identified[chosen], chosen)
     _record_signals(rng, rec, alerts, reports, visited, visit_day, outcome, resolved)
-    rec.add("visits", household=visited, day=visit_day,
-            recorded=office_time(rng, visit_day + rng.integers(*VISIT_ENTRY_LAG_DAYS, visited.size)),
-            **visit_checklist(rng, hh, people, grid, t, view, visited))
+    visits = VisitBatch(household=visited, day=visit_day, kind=visit_kind, monitored=monitored[visited],
+                        checklist=visit_checklist(hh, people, grid, t, view, visited))
     eliminated = eliminate(rng, adm.cases, hh, grid, t, labour_units)
     adm.last_eliminated[eliminated] = t
     wind_down(rng, adm.measures, grid, t, eliminated, labour_units)
-    return eliminated
+    return visits
 
 
 def _record_signals(rng, rec: Recorder, alerts, reports, visited, visit_day, outcome, resolved) -> None:

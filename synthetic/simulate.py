@@ -2,7 +2,7 @@
 
     from synthetic.simulate import SimulationConfig, simulate
     sim = simulate(SimulationConfig(households=3000, counties=3, start="2021-01", months=36, seed=7))
-    sim.tables["income"], sim.truth["household_month"], sim.data_end
+    sim.tables["income"], sim.truth["household_month"], sim.exported_at
 """
 from __future__ import annotations
 
@@ -17,12 +17,15 @@ from synthetic import tables as T
 from synthetic.areas import areas_table, build_geography, monitoring_lines_table
 from synthetic.months import SECONDS_PER_DAY, MonthGrid, office_time
 from synthetic.county import County
-from synthetic.frames import as_dates, take_str
+from synthetic.frames import as_dates, as_timestamps, take_str
+from synthetic.assessments import ASSESSMENT_KINDS
 from synthetic.risk import RISK_STATES
 
-# fact column that must fall inside the data period for rows logged every month
+# fact column that must fall inside the data period: the day of the event, push, report, visit or
+# month; for income, the visit (or collection, or discovery) of an assessment, else the month.
+# Rows marked `carried` (the last autumn check before the data) are kept too.
 DATA_PERIOD_COLUMN = {"events": "day", "alerts": "pushed", "self_reports": "received", "visits": "day",
-                      "income": "start", "expenditures": "start"}
+                      "income": "fact_day", "expenditures": "start", "assessments": "fact_day"}
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,8 @@ class Simulation:
     config: SimulationConfig
     tables: dict[str, pd.DataFrame]
     truth: dict[str, pd.DataFrame]
-    data_end: pd.Timestamp
+    data_end: pd.Timestamp           # the latest recorded_at in the tables
+    exported_at: pd.Timestamp        # the export cut: midnight after the last data month; nothing is recorded after it
 
 
 def simulate(config: SimulationConfig) -> Simulation:
@@ -64,22 +68,27 @@ def simulate(config: SimulationConfig) -> Simulation:
     county = County(config.seed, grid, geo, config.households, config.assistance_works)
     county.run()
     records = _cut_records(county, grid)
+    assessments = records.pop("assessments")
     data_end = max(int(r["recorded"].max()) for r in records.values() if r)
     fixed_tables = {"areas": areas_table(geo, grid, geo_rng), "monitoring_lines": monitoring_lines_table(geo, grid, geo_rng)}
     data_end = max(data_end, *(int(f["recorded_at"].max().value // 10**9) for f in fixed_tables.values()))
-    tables = {**fixed_tables, **_tables(county, records, data_end)}
+    cut = grid.export_cut_day * SECONDS_PER_DAY
+    tables = {**fixed_tables, **_tables(county, records, cut)}
     return Simulation(config=config, tables={name: tables[name] for name in TABLE_NAMES},
-                      truth=_truth(county, grid, geo), data_end=pd.Timestamp(data_end, unit="s"))
+                      truth=_truth(county, grid, geo, assessments), data_end=pd.Timestamp(data_end, unit="s"),
+                      exported_at=pd.Timestamp(cut, unit="s"))
 
 
 def _cut_records(county: County, grid: MonthGrid) -> dict[str, dict]:
-    """Rows known before the export cut; monthly records only from the first data month on."""
+    """Rows known before the export cut; records of facts from the first data month on, and the
+    carried-over autumn check."""
     rng = county.rng["records"]
     cases = county.adm.cases.columns()
     measures = county.adm.measures.columns()
     measures["recorded"] = office_time(rng, measures["start_day"] + rng.integers(0, 15, measures["start_day"].size))
     raw = {name: county.rec.collect(name) for name in
-           ("households", "members", "income", "expenditures", "events", "alerts", "self_reports", "visits")}
+           ("households", "members", "income", "expenditures", "events", "alerts", "self_reports", "visits",
+            "assessments")}
     raw.update(cases=cases, assistance=measures)
     cut = grid.export_cut_day * SECONDS_PER_DAY
     first = grid.first_day(grid.first_data_month) * SECONDS_PER_DAY
@@ -92,12 +101,14 @@ def _cut_records(county: County, grid: MonthGrid) -> dict[str, dict]:
         keep = batch["recorded"] < cut
         if name in DATA_PERIOD_COLUMN:
             fact = batch[DATA_PERIOD_COLUMN[name]]
-            keep &= (fact if name in ("alerts", "self_reports") else fact * SECONDS_PER_DAY) >= first
+            in_period = (fact if name in ("alerts", "self_reports") else fact * SECONDS_PER_DAY) >= first
+            keep &= in_period | batch["carried"] if "carried" in batch else in_period
         out[name] = {k: v[keep] for k, v in batch.items()}
     return out
 
 
-def _tables(county: County, records: dict, data_end: int) -> dict[str, pd.DataFrame]:
+def _tables(county: County, records: dict, cut: int) -> dict[str, pd.DataFrame]:
+    """Contract tables; statuses dated from the export cut on (cut, seconds) are not yet known."""
     hh, people, geo = county.hh, county.people, county.geo
     hh_ids = T.household_ids(geo.village_codes, hh.village)
     pids = T.person_ids(hh_ids, people.household[: people.count], people.seq[: people.count])
@@ -108,16 +119,16 @@ def _tables(county: County, records: dict, data_end: int) -> dict[str, pd.DataFr
         "income": lambda r: T.measure_frame("income", r, hh_ids, C.INCOME_SOURCES),
         "expenditures": lambda r: T.measure_frame("expenditures", r, hh_ids, C.EXPENDITURE_CATEGORIES),
         "events": lambda r: T.events_frame(r, hh_ids, pids, exported_people),
-        "alerts": lambda r: T.alerts_frame(r, hh_ids, data_end),
-        "self_reports": lambda r: T.self_reports_frame(r, hh_ids, data_end),
+        "alerts": lambda r: T.alerts_frame(r, hh_ids, cut),
+        "self_reports": lambda r: T.self_reports_frame(r, hh_ids, cut),
         "visits": lambda r: T.visits_frame(r, hh_ids),
-        "cases": lambda r: T.cases_frame(r, hh_ids, data_end),
-        "assistance": lambda r: T.assistance_frame(r, hh_ids, data_end),
+        "cases": lambda r: T.cases_frame(r, hh_ids, cut),
+        "assistance": lambda r: T.assistance_frame(r, hh_ids, cut),
     }
     return {name: build(records.pop(name)) for name, build in builders.items()}
 
 
-def _truth(county: County, grid: MonthGrid, geo) -> dict[str, pd.DataFrame]:
+def _truth(county: County, grid: MonthGrid, geo, assessments: dict) -> dict[str, pd.DataFrame]:
     hh = county.hh
     hh_ids = T.household_ids(geo.village_codes, hh.village)
     m = county.truth.rec.collect("household_month")
@@ -141,4 +152,21 @@ def _truth(county: County, grid: MonthGrid, geo) -> dict[str, pd.DataFrame]:
     shocks = pd.DataFrame({"household_id": take_str(hh_ids, s["household"]),
                            "event_type": take_str(C.EVENT_TYPES, s["event_type"]), "occurred_on": as_dates(s["day"]),
                            "severity": s["severity"].astype(np.int64), "loss_yuan": s["loss"].astype(float)})
-    return {"household_month": household_month, "households": households, "shocks": shocks}
+    return {"household_month": household_month, "households": households, "shocks": shocks,
+            "assessments": _assessments_truth(assessments, hh_ids, grid)}
+
+
+def _assessments_truth(a: dict, hh_ids: np.ndarray, grid: MonthGrid) -> pd.DataFrame:
+    """Each exported income assessment: its window, when it was made and entered, and the true and
+    assessed income over the window, in total and by part."""
+    if not a:
+        return pd.DataFrame(columns=["household_id", "kind"])
+    parts = [f"{part}_{side}" for part in ("income", "farm_business", "transfers", "wages") for side in ("true", "assessed")]
+    return pd.DataFrame({
+        "household_id": take_str(hh_ids, a["household"]), "kind": take_str(np.array(ASSESSMENT_KINDS), a["kind"]),
+        "first_month": as_dates(grid.first_days(a["first_month"])),
+        "last_month": as_dates(grid.first_days(a["first_month"] + a["months"] - 1)),
+        "assessed_on": as_dates(a["day"]), "recorded_at": as_timestamps(a["recorded"]),
+        "members": a["members"].astype(np.int64), **{name: np.round(a[name], 2) for name in parts},
+        "lifted": a["lifted"].astype(bool), "carried": a["carried"].astype(bool),
+    })

@@ -41,9 +41,11 @@ class Households:
     subsidy_base: np.ndarray
     other_base: np.ndarray
     savings_share: np.ndarray        # savings as a share of a year's income, spent on rigid costs first
-    assessment_error: np.ndarray     # log error of the county's income assessment, persistent
+    assessment_error: np.ndarray     # log error of the county's own view of the income in its decisions
+                                     # (risk.assessed_at_risk); recorded figures: assessment_error.py
     app_user: np.ndarray             # self-reports income through the app
-    dept_wage_feed: np.ndarray       # wages also reported by a department feed
+    dept_wage_feed: np.ndarray       # no longer written: no department holds most rural wages (ledger); still
+                                     # drawn so that the population stream keeps its sequence
     # shock after-effects
     illness_loss_until: np.ndarray
     agri_loss_until: np.ndarray

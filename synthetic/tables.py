@@ -1,4 +1,7 @@
-"""Contract tables from the simulation's records: ids, codes, types, and the export cut."""
+"""Contract tables from the simulation's records: ids, codes, types, and the export cut.
+
+`cut` is the export cut in seconds: a later status (elimination, outcome, end) dated from it on is
+not yet known and stays null."""
 from __future__ import annotations
 
 import numpy as np
@@ -77,8 +80,8 @@ def events_frame(e: dict, hh_ids, pids, exported_people: np.ndarray) -> pd.DataF
     })
 
 
-def alerts_frame(a: dict, hh_ids, data_end: int) -> pd.DataFrame:
-    open_ = a["resolved"] > data_end
+def alerts_frame(a: dict, hh_ids, cut: int) -> pd.DataFrame:
+    open_ = a["resolved"] >= cut
     return ordered("alerts", {
         "alert_id": as_str(ids("AL", a["household"].size)), "household_id": take_str(hh_ids, a["household"]),
         "department": take_str(C.DEPARTMENTS, RULE_DEPARTMENT[a["rule"]]),
@@ -89,8 +92,8 @@ def alerts_frame(a: dict, hh_ids, data_end: int) -> pd.DataFrame:
     })
 
 
-def self_reports_frame(s: dict, hh_ids, data_end: int) -> pd.DataFrame:
-    open_ = s["resolved"] > data_end
+def self_reports_frame(s: dict, hh_ids, cut: int) -> pd.DataFrame:
+    open_ = s["resolved"] >= cut
     return ordered("self_reports", {
         "report_id": as_str(ids("SR", s["household"].size)), "household_id": take_str(hh_ids, s["household"]),
         "channel": take_str(C.REPORT_CHANNELS, s["channel"]), "difficulty": take_str(C.DIFFICULTIES, s["difficulty"]),
@@ -109,8 +112,8 @@ def visits_frame(v: dict, hh_ids) -> pd.DataFrame:
     })
 
 
-def cases_frame(c: dict, hh_ids, data_end: int) -> pd.DataFrame:
-    eliminated = np.where(c["eliminated_day"] * SECONDS_PER_DAY > data_end, NO_DAY, c["eliminated_day"])
+def cases_frame(c: dict, hh_ids, cut: int) -> pd.DataFrame:
+    eliminated = np.where(c["eliminated_day"] * SECONDS_PER_DAY >= cut, NO_DAY, c["eliminated_day"])
     return ordered("cases", {
         "case_id": as_str(ids("CS", c["household"].size)), "household_id": take_str(hh_ids, c["household"]),
         "category": take_str(C.CASE_CATEGORIES, c["category"]), "risk_codes": as_str(c["risk_codes"]),
@@ -120,8 +123,8 @@ def cases_frame(c: dict, hh_ids, data_end: int) -> pd.DataFrame:
     })
 
 
-def assistance_frame(m: dict, hh_ids, data_end: int) -> pd.DataFrame:
-    ended = np.where(m["end_day"] * SECONDS_PER_DAY > data_end, NO_DAY, m["end_day"])
+def assistance_frame(m: dict, hh_ids, cut: int) -> pd.DataFrame:
+    ended = np.where(m["end_day"] * SECONDS_PER_DAY >= cut, NO_DAY, m["end_day"])
     return ordered("assistance", {
         "measure_id": as_str(ids("AS", m["household"].size)), "household_id": take_str(hh_ids, m["household"]),
         "measure": take_str(C.MEASURES, m["measure"]), "start_on": as_dates(m["start_day"]),

@@ -10,9 +10,11 @@ from synthetic.lifecourse import education_now, in_school
 from synthetic.records import Recorder
 from synthetic.state import Households, People
 
-# member fields whose change is reported when it happens; the others wait for the yearly check
+# member fields whose change is reported when it happens; the others wait for the yearly check,
+# except migrant work, counted every month for the households whose migrant work is tracked
 REPORTED_AT_ONCE = ("relation", "health", "disability_grade", "insured", "left_day")
-MEMBER_FIELDS = REPORTED_AT_ONCE + ("education", "in_school", "labour", "migrant_months")
+COUNTED_MONTHLY = ("migrant_months",)
+MEMBER_FIELDS = REPORTED_AT_ONCE + ("education", "in_school", "labour") + COUNTED_MONTHLY
 HOUSEHOLD_FIELDS = ("house_grade", "water_ok", "dissolved_day")
 CHANGE_LAG_DAYS = (5, 45)
 
@@ -43,8 +45,10 @@ class Registry:
         self._export_households(rec, hh, np.arange(hh.size), office_time(rng, np.full(hh.size, day)))
 
     def month(self, rng, rec: Recorder, grid: MonthGrid, t: int, hh: Households, people: People,
-              state: dict, yearly_check: np.ndarray) -> None:
-        self._member_versions(rng, rec, grid, t, hh, people, state, yearly_check)
+              state: dict, yearly_check: np.ndarray, migrant_tracked: np.ndarray) -> None:
+        """New versions of what changed; `yearly_check` marks the households at their yearly check
+        this month, `migrant_tracked` those whose migrant work is counted every month."""
+        self._member_versions(rng, rec, grid, t, people, state, yearly_check, migrant_tracked)
         changed = np.zeros(hh.size, dtype=bool)
         for name in HOUSEHOLD_FIELDS:
             changed |= getattr(hh, name) != self.households[name]
@@ -55,15 +59,17 @@ class Registry:
         recorded = np.maximum(recorded, self.household_recorded[households] + 3600)
         self._export_households(rec, hh, households, recorded)
 
-    def _member_versions(self, rng, rec, grid, t, hh, people, state, yearly_check) -> None:
+    def _member_versions(self, rng, rec, grid, t, people, state, yearly_check, migrant_tracked) -> None:
         n = people.count
         known = self.member_recorded.size
         gone = np.r_[self.members["left_day"] != NO_DAY, np.zeros(n - known, dtype=bool)]
         changed = np.r_[np.zeros(known, dtype=bool), np.ones(n - known, dtype=bool)]
         check_now = yearly_check[people.household[:n]]
+        counted = check_now | migrant_tracked[people.household[:n]]
         for name in MEMBER_FIELDS:
             differs = np.r_[state[name][:known] != self.members[name], np.zeros(n - known, dtype=bool)]
-            changed |= differs & (check_now if name not in REPORTED_AT_ONCE else True)
+            due = True if name in REPORTED_AT_ONCE else counted if name in COUNTED_MONTHLY else check_now
+            changed |= differs & due
         slots = np.flatnonzero(changed & ~gone)
         day = random_days_in_month(rng, grid, t, slots.size)
         day = np.maximum(day, np.maximum(people.joined_day[slots], people.left_day[slots]))

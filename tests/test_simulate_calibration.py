@@ -1,6 +1,7 @@
 """The generator against the domain figures (domain.md), on 20,000 households over 36 months."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -54,3 +55,49 @@ def test_assistance_changes_later_trajectories(sim):
     assert effect["entries"] >= 150
     assert effect["at_risk_later_with_assistance"] + 0.10 < effect["at_risk_later_without"]
     assert twin.tables["assistance"]["measure"].value_counts().get("dibao", 0) > 0   # measures still opened
+
+
+def _autumn_assessments(sim) -> pd.DataFrame:
+    found = sim.truth["assessments"]
+    return found[(found["kind"] == "autumn") & (found["income_true"] > 0) & (found["income_assessed"] > 0)]
+
+
+def _log_ratio(assessed: pd.Series, true: pd.Series) -> pd.Series:
+    return np.log(assessed / true)
+
+
+def test_visit_income_errors_are_in_their_domain_ranges(sim):
+    """domain.md: a household total assessed on a visit has a log error sd of 0.35-0.45, farm and
+    business parts 0.5-0.6 and 10-25% low, transfers from department records 0.05-0.1 [E]."""
+    autumn = _autumn_assessments(sim)
+    total = _log_ratio(autumn["income_assessed"], autumn["income_true"])
+    farm = autumn[autumn["farm_business_true"] > 1_000]
+    farm_error = _log_ratio(farm["farm_business_assessed"].clip(lower=1.0), farm["farm_business_true"])
+    transfers = autumn[autumn["transfers_true"] > 100]
+    transfer_error = _log_ratio(transfers["transfers_assessed"].clip(lower=1.0), transfers["transfers_true"])
+    print(f"\ntotal sd {total.std():.3f} mean {total.mean():.3f}; farm and business sd {farm_error.std():.3f} "
+          f"median ratio {np.exp(farm_error.median()):.3f}; transfers sd {transfer_error.std():.3f}")
+    assert len(autumn) > 10_000 and len(farm) > 2_000
+    assert 0.35 <= total.std() <= 0.45
+    assert 0.50 <= farm_error.std() <= 0.60 and 0.75 <= np.exp(farm_error.median()) <= 0.90
+    assert 0.05 <= transfer_error.std() <= 0.10
+
+
+def test_visit_errors_persist_pull_toward_the_mean_and_lean_up_near_the_line(sim):
+    autumn = _autumn_assessments(sim).sort_values(["household_id", "assessed_on"])
+    autumn = autumn.assign(error=_log_ratio(autumn["income_assessed"], autumn["income_true"]),
+                           log_true_pc=np.log(autumn["income_true"] / autumn["members"].clip(lower=1)))
+    following = autumn.groupby("household_id")["error"].shift(-1)
+    persistence = autumn["error"].corr(following)
+    slope = np.polyfit(autumn["log_true_pc"], autumn["error"], 1)[0]
+    lines = sim.tables["monitoring_lines"].set_index(["county_code", "year"])["line_yuan"]
+    county = sim.truth["households"].set_index("household_id")["county_code"]
+    line = lines.reindex(pd.MultiIndex.from_arrays([autumn["household_id"].map(county), autumn["assessed_on"].dt.year]))
+    ratio = autumn["income_assessed"] / autumn["members"].clip(lower=1) / line.to_numpy()
+    lifted = ratio[autumn["lifted"].to_numpy()]
+    print(f"\nyear-to-year correlation of errors {persistence:.3f}; slope on log income {slope:.3f}; "
+          f"lifted {autumn['lifted'].mean():.3%}")
+    assert 0.05 <= persistence <= 0.5
+    assert -0.35 <= slope <= -0.05
+    assert len(lifted) > 50
+    assert lifted.between(0.93, 1.20).all() and lifted.median() > 1.0      # 1.0-1.12, then rounded
