@@ -10,8 +10,8 @@ are held out for the test only.
 
 The label keeps one meaning in every part. Where income is assessed once a year, `need` of the
 latest final dates is still unknown for many households, so by default only dates whose known
-`need` share is settled (at least `SETTLED_SHARE` of the best date's) are used: the label is
-"admin or need" throughout. When that leaves no room, the plan judges `admin` (a case identified
+`need` share is settled (at least `SETTLED_SHARE` of the usual share, the upper quartile over
+the final dates) are used: the label is "admin or need" throughout. When that leaves no room, the plan judges `admin` (a case identified
 within 12 months) alone on every final date and reports `need` apart on the rows where it is
 known. When even that leaves no room for an embargo, history before the first training date is
 shortened, then the embargo is dropped, and the plan says so in its notes.
@@ -29,6 +29,7 @@ from stayout.errors import InputError
 from training.config import SplitConfig
 
 SETTLED_SHARE = 0.9
+SETTLED_REFERENCE_QUANTILE = 0.75   # the usual known share (the best dates can be seasonal outliers)
 LabelMeaning = Literal["admin_or_need", "admin"]
 LABEL_WORDS = {"admin_or_need": "relapse_12m: a case identified within 12 months, or income assessed below "
                                 "the line over the 12 months (admin or need)",
@@ -90,7 +91,7 @@ def plan_splits(tables: dict[str, pd.DataFrame], config: SplitConfig,
         raise InputError(f"the export ends {end:%Y-%m-%d}: too short for {config.test_dates} test dates with final "
                          "labels (an as-of date's label is final 12 months and 90 days later); give a longer export")
     coverage = need_coverage(tables, final)
-    best = float(coverage["need_known"].max())
+    best = float(coverage["need_known"].quantile(SETTLED_REFERENCE_QUANTILE))
     settled = [d for d in final if coverage.loc[d, "need_known"] >= SETTLED_SHARE * best]
     has_cases = int(coverage["admin_positives"].sum()) > 0
     earliest = start + pd.DateOffset(months=config.min_history_months)
@@ -136,7 +137,7 @@ def _notes(label, embargo, first, earliest, settled, final, coverage, best) -> l
     if label == "admin_or_need" and later:
         notes.append(f"final dates whose need is not settled yet are left out ({_span(later)}: known for "
                      f"{coverage.loc[later, 'need_known'].min():.0%}-{coverage.loc[later, 'need_known'].max():.0%} "
-                     f"of households against {best:.0%} at the best date; the assessment covering the last months "
+                     f"of households against {best:.0%} usually; the assessment covering the last months "
                      "of their windows has not arrived)")
     if label == "admin":
         notes.append("too few dates with settled need for an embargoed plan: admin is judged alone on every final "
