@@ -3,11 +3,14 @@
 A column arrives as text (CSV, or anything the fast typed CSV read could not convert) or already
 typed (Parquet, or CSV converted by the reader). Each parser returns the parsed values and the
 problems found: a mask of the rows that break a rule, with a sentence per flagged row that
-quotes the value and says how to fix it. Row positions are 0-based here.
+quotes the value and says how to fix it. A typed value is quoted as a person writes it (`2018`,
+`true`, `2023-06-01`); a problem that quotes values can quote them again from the file's own
+text (`Problem.quoting`). Row positions are 0-based here.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -15,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from features.contract import Column
-from features.text_bytes import has_padding
+from features.text_bytes import calendar_check, has_padding
 
 DATETIME_DTYPE = "datetime64[us]"
 TRUE_SPELLINGS = ("true", "1")
@@ -24,6 +27,9 @@ NUMBER_PATTERN = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 MICROS_PER_DAY = 86_400_000_000
 BLOCK_ROWS = 1 << 20  # rows per step where a step would otherwise make a column-sized temporary
 TIMESTAMP_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
+ZONE_SUFFIX = r"(?:[T ]\d\d|:\d\d(?:[.,]\d+)?)(?:Z|[+-]\d\d(?::?\d\d)?)$"  # a time, then Z, +08 or +08:00
+QUOTED_CHARACTERS = 40
+LARGEST_WHOLE_FLOAT = 1e15  # whole floats up to this are written as integers (2018, not 2018.0)
 
 
 @dataclass
@@ -33,6 +39,15 @@ class Problem:
     mask: np.ndarray            # bool, one entry per row of the table
     column: str
     message: pd.Series | str    # per flagged row (indexed by row position) or one sentence for all
+    quote: tuple[str, str] | None = None  # message = before + 'value' + after, the value from `column`
+
+    def quoting(self, values: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> "Problem":
+        """The same problem quoting `values` instead: the column as the file writes it, at the
+        ascending row positions `rows` (which hold every flagged row)."""
+        if self.quote is None:
+            return self
+        before, after = self.quote
+        return Problem(self.mask, self.column, before + quoted(values, self.mask, rows) + after, self.quote)
 
 
 def parse_column(raw: pa.ChunkedArray, column: Column) -> tuple[pd.Series, list[Problem]]:
@@ -68,7 +83,7 @@ def _parse_dictionary(raw: pa.ChunkedArray, column: Column) -> tuple[pd.Series, 
         if not isinstance(message, str):
             flagged = np.flatnonzero(mask)
             message = pd.Series(message.reindex(rows[flagged]).to_numpy(), index=flagged, dtype=object)
-        problems.append(Problem(mask, problem.column, message))
+        problems.append(Problem(mask, problem.column, message, problem.quote))
     return values, problems
 
 
@@ -120,18 +135,77 @@ def _mask(boolean: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.fill_null(boolean, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def quoted(raw: pa.Array, mask: np.ndarray) -> pd.Series:
-    """The flagged raw values as `'value'` for messages, indexed by row position."""
+def quoted(raw: pa.Array | pa.ChunkedArray, mask: np.ndarray, rows: np.ndarray | None = None) -> pd.Series:
+    """The flagged values as `'value'` for messages, indexed by row position; `raw` holds every
+    row, or only those at the ascending positions `rows`."""
     positions = np.flatnonzero(mask)
-    values = pc.take(raw, pa.array(positions)).to_pylist()
-    return pd.Series([f"'{str(v)[:40]}'" for v in values], index=positions, dtype=object)
+    at = positions if rows is None else np.searchsorted(rows, positions)
+    values = as_written(take_rows(raw, at)).to_pylist()
+    return pd.Series([f"'{(v or '')[:QUOTED_CHARACTERS]}'" for v in values], index=positions, dtype=object)
+
+
+def take_rows(values: pa.Array | pa.ChunkedArray | pa.Table, positions: np.ndarray):
+    """`values.take(positions)` for ascending positions, chunk by chunk: Arrow's take on chunked
+    data first joins all the chunks, a copy of the whole column for a handful of rows."""
+    if isinstance(values, pa.Array):
+        return values.take(pa.array(positions, pa.int64()))
+    pieces = values.to_batches() if isinstance(values, pa.Table) else values.chunks
+    starts = np.cumsum([0] + [len(piece) for piece in pieces])
+    bounds = np.searchsorted(positions, starts)
+    taken = [piece.take(pa.array(positions[bounds[i]:bounds[i + 1]] - starts[i], pa.int64()))
+             for i, piece in enumerate(pieces) if bounds[i + 1] > bounds[i]]
+    if isinstance(values, pa.Table):
+        return pa.Table.from_batches(taken, schema=values.schema)
+    return pa.chunked_array(taken, type=values.type)
+
+
+def quoted_problem(mask: np.ndarray, column: str, raw: pa.Array | pa.ChunkedArray, before: str,
+                   after: str) -> Problem:
+    """A problem whose message quotes each flagged value of `raw` between `before` and `after`."""
+    return Problem(mask, column, before + quoted(raw, mask) + after, (before, after))
 
 
 def _flagged(mask: np.ndarray, column: str, raw: pa.Array, sentence: str) -> list[Problem]:
     """One problem quoting each flagged value before `sentence`; nothing when no row is flagged."""
     if not mask.any():
         return []
-    return [Problem(mask, column, f"{column} " + quoted(raw, mask) + f" {sentence}")]
+    return [quoted_problem(mask, column, raw, f"{column} ", f" {sentence}")]
+
+
+def as_written(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Values as text the way a person writes them: `2018` (never `2018.0`), `true`/`false`,
+    `2023-06-01` for a date or a midnight timestamp, `2023-06-01 09:30:00` otherwise; text as it is."""
+    kind = values.type
+    if pa.types.is_floating(kind):
+        return _floats_as_written(values)
+    if pa.types.is_timestamp(kind):
+        return _timestamps_as_written(values)
+    if pa.types.is_null(kind):
+        return pc.cast(values, pa.string())
+    try:
+        return pc.cast(values, pa.string())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):  # lists, structs, binary: Python's spelling
+        return pa.array([None if v is None else str(v) for v in values.to_pylist()], pa.string())
+
+
+def _floats_as_written(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Whole numbers without a decimal point; NaN (a blank in a typed column) as empty."""
+    numbers = pc.cast(values, pa.float64())
+    whole = pc.and_(pc.is_finite(numbers), pc.equal(pc.floor(numbers), numbers))
+    whole = pc.and_(whole, pc.less(pc.abs(numbers), LARGEST_WHOLE_FLOAT))
+    integers = pc.cast(pc.if_else(whole, numbers, 0.0), pa.int64())
+    text = pc.if_else(whole, pc.cast(integers, pa.string()), pc.cast(numbers, pa.string()))
+    return pc.if_else(pc.is_nan(numbers), pa.scalar(None, pa.string()), text)
+
+
+def _timestamps_as_written(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Local time without trailing zeros of the fraction, and without the time at midnight."""
+    if values.type.tz is not None:
+        values = pc.local_timestamp(values)
+    text = pc.cast(values, pa.string())
+    text = pc.replace_substring_regex(text, r"(\.\d*?)0+$", r"\1")
+    text = pc.replace_substring_regex(text, r"\.$", "")
+    return pc.replace_substring_regex(text, r" 00:00:00$", "")
 
 
 def _parse_str(raw, text, blank, column):
@@ -209,16 +283,19 @@ def _parse_bool(raw, text, blank, column):
 
 
 def _parse_datetime(raw, text, blank, column):
-    if text is None:
-        parsed = _typed_timestamps(raw)
-    else:
-        parsed = _text_timestamps(text, blank)
+    parsed, impossible = (_typed_timestamps(raw), None) if text is None else _text_timestamps(text, blank)
     values = pd.Series(parsed.astype(DATETIME_DTYPE))
     unparsed = ~blank & values.isna().to_numpy()
     example = "2023-06-01" if column.kind == "date" else "2023-06-01 09:30:00"
-    problems = _flagged(unparsed, column.name, raw, f"is not a valid {column.kind}; write it as {example}")
+    problems = []
+    if impossible is not None:  # typed values always exist in the calendar
+        why = "its month has fewer days" + ("" if column.kind == "date" else ", or its second is past 59")
+        problems += _flagged(impossible, column.name, raw, f"does not exist in the calendar ({why}); write the "
+                             f"{column.kind} that was meant, such as {example}")
+        unparsed &= ~impossible
+    problems += _flagged(unparsed, column.name, raw, f"is not a valid {column.kind}; write it as {example}")
     if column.kind == "date":
-        with_time = ~blank & ~unparsed & _time_of_day(values.to_numpy().view(np.int64))
+        with_time = ~blank & values.notna().to_numpy() & _time_of_day(values.to_numpy().view(np.int64))
         problems += _flagged(with_time, column.name, raw, "carries a time of day; write the calendar date only")
     return values, problems
 
@@ -239,21 +316,65 @@ def _typed_timestamps(raw: pa.Array) -> pd.Series:
     return pd.Series(pd.NaT, index=range(len(raw)), dtype=DATETIME_DTYPE)
 
 
-def _text_timestamps(text: pa.Array, blank: np.ndarray) -> pd.Series:
+def _text_timestamps(text: pa.ChunkedArray, blank: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """The parsed values (null where unparsed or impossible) and the values that name no real
+    moment (`2022-02-30`), which Arrow's strptime would roll over into the next month."""
     parsed = pa.nulls(len(text), pa.timestamp("us"))
     for fmt in TIMESTAMP_FORMATS:
         attempt = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
         parsed = pc.coalesce(parsed, attempt)
-    result = pd.Series(parsed.to_pandas())
-    leftover = ~blank & result.isna().to_numpy()
+    impossible, unchecked = calendar_check(text)
+    doubtful = np.flatnonzero(unchecked & _mask(pc.is_valid(parsed)))  # parsed, laid out otherwise (2022-6-1)
+    if len(doubtful):
+        impossible[doubtful] = ~np.array([_exists(v) for v in take_rows(text, doubtful).to_pylist()],
+                                         dtype=bool)
+    if impossible.any():
+        parsed = pc.if_else(pa.array(impossible), pa.scalar(None, pa.timestamp("us")), parsed)
+    result = pd.Series(parsed.to_pandas()).astype(DATETIME_DTYPE)
+    leftover = ~blank & ~impossible & result.isna().to_numpy()
     if leftover.any():  # rare spellings (fractions of a second, offsets): pandas' ISO 8601 parser
-        strings = pd.Series(pc.take(text, pa.array(np.flatnonzero(leftover))).to_pylist(), dtype=object)
-        fixed = pd.to_datetime(strings, errors="coerce", format="ISO8601")
-        if getattr(fixed.dt, "tz", None) is not None:
-            fixed = fixed.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
-        result = result.astype(DATETIME_DTYPE)
-        result.iloc[np.flatnonzero(leftover)] = fixed.astype(DATETIME_DTYPE).to_numpy()
+        strings = pd.Series(take_rows(text, np.flatnonzero(leftover)).to_pylist(), dtype=object)
+        result.iloc[np.flatnonzero(leftover)] = _iso_timestamps(strings).to_numpy()
+    return result, impossible
+
+
+def _exists(value: str) -> bool:
+    """Whether Python's strict strptime reads `value` in one of the formats (it checks the calendar)."""
+    for fmt in TIMESTAMP_FORMATS:
+        try:
+            datetime.strptime(value, fmt)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def _iso_timestamps(strings: pd.Series) -> pd.Series:
+    """ISO 8601 text as local naive timestamps (NaT where invalid); a value with a zone offset is
+    converted to Asia/Shanghai time. Values with and without offsets are parsed apart."""
+    result = pd.Series(pd.NaT, index=strings.index, dtype=DATETIME_DTYPE)
+    zoned = strings.str.contains(ZONE_SUFFIX, regex=True).to_numpy(dtype=bool)
+    for group in (~zoned, zoned):
+        if group.any():
+            result[group] = _iso_group(strings[group], utc=bool(zoned[group][0]))
     return result
+
+
+def _iso_group(strings: pd.Series, utc: bool) -> np.ndarray:
+    try:
+        moments = pd.to_datetime(strings, errors="coerce", format="ISO8601", utc=utc)
+    except ValueError:  # offsets in a spelling the split missed: one value at a time
+        return np.array([_one_iso_timestamp(v) for v in strings], dtype=DATETIME_DTYPE)
+    if utc:
+        moments = moments.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+    return moments.astype(DATETIME_DTYPE).to_numpy()
+
+
+def _one_iso_timestamp(value: str) -> np.datetime64:
+    moment = pd.to_datetime(value, errors="coerce", format="ISO8601")
+    if moment is not pd.NaT and moment.tzinfo is not None:
+        moment = moment.tz_convert("Asia/Shanghai").tz_localize(None)
+    return np.datetime64(moment, "us") if moment is not pd.NaT else np.datetime64("NaT", "us")
 
 
 def _parse_code(raw, text, blank, column):

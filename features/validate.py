@@ -1,12 +1,14 @@
 """Validation of a whole export against the data contract: pure functions, no file access.
 
 Every raw row ends in exactly one place: accepted, collapsed (an exact repeat of an accepted
-row) or quarantined with the column at fault and a reason a clerk can act on.
+row) or quarantined with the column at fault and a reason a clerk can act on. The quarantine
+shows each rejected row as text: typed values as a person writes them, or, once
+`TableResult.with_original_text` is given the file read again as text, exactly as the file has them.
 """
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -14,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from features.contract import TABLES, Column, Table
-from features.parse import Problem, parse_column
+from features.parse import Problem, as_written, parse_column, quoted_problem, take_rows
 from features.repeats import repeated_rows, row_hashes
 from features.rules import row_rule_problems
 from features.text_bytes import positions_among
@@ -34,10 +36,21 @@ class TableResult:
     read: int
     collapsed: int
     warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list, repr=False)  # what rejected the quarantined rows
 
     @property
     def reconciles(self) -> bool:
         return self.read == len(self.accepted) + self.collapsed + len(self.quarantined)
+
+    def with_original_text(self, text: pa.Table) -> "TableResult":
+        """The same outcome, its quarantine showing `text` (the quarantined rows, in file order, read
+        again from the file with every column as text) and its reasons quoting that text."""
+        positions = self.quarantined["row_number"].to_numpy(dtype=np.int64) - 1
+        if text.num_rows != len(positions):
+            raise ValueError(f"{self.name}: {text.num_rows} rows of text for {len(positions)} quarantined rows")
+        problems = [problem.quoting(text.column(problem.column), positions) if problem.column in text.column_names
+                    else problem for problem in self.problems]
+        return replace(self, quarantined=_quarantine_frame(text, positions, problems), problems=problems)
 
 
 @dataclass
@@ -84,8 +97,13 @@ def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
     return arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
 
 
-def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str] | None = None) -> ValidationResult:
-    """Validate every contract table; raw frames are in file order with their original values."""
+def validate_tables(raw_tables: dict[str, pa.Table | pd.DataFrame], sources: dict[str, str] | None = None,
+                    exported_at: pd.Timestamp | None = None) -> ValidationResult:
+    """Validate every contract table; raw tables are in file order with their original values.
+
+    `exported_at`, the moment the export was taken (its export.json), if known: a row recorded
+    after it is quarantined.
+    """
     sources = sources or {}
     references = _References()
     results: dict[str, TableResult] = {}
@@ -95,14 +113,14 @@ def validate_tables(raw_tables: dict[str, pd.DataFrame], sources: dict[str, str]
         if raw is None:
             raise TableUnusableError(table.name, source, "the table is missing from the export",
                                      f"add {table.name}.parquet or {table.name}.csv (a header row alone is fine)")
-        result = validate_table(table, raw, references, source)
+        result = validate_table(table, raw, references, source, exported_at)
         references.add(table.name, result.accepted)
         results[table.name] = result
     return ValidationResult(results)
 
 
 def validate_table(table: Table, raw: pa.Table | pd.DataFrame, references: _References | None = None,
-                   source: str | None = None) -> TableResult:
+                   source: str | None = None, exported_at: pd.Timestamp | None = None) -> TableResult:
     """Validate one table; `references` holds the accepted keys of the tables it points to."""
     if isinstance(raw, pd.DataFrame):
         raw = pa.Table.from_pandas(raw, preserve_index=False)
@@ -112,6 +130,7 @@ def validate_table(table: Table, raw: pa.Table | pd.DataFrame, references: _Refe
             table, columns, raw.num_rows, references or _References(), pool)
         hashes = pool.submit(row_hashes, parsed, key_codes)
         problems += row_rule_problems(table, parsed)
+        problems += _recorded_after_export(columns["recorded_at"], parsed["recorded_at"], exported_at)
         problems += reference_problems
         rejected = _any(problems, raw.num_rows)
         repeat = repeated_rows(parsed, ~rejected, key_codes, hashes.result())
@@ -121,9 +140,10 @@ def validate_table(table: Table, raw: pa.Table | pd.DataFrame, references: _Refe
         rejected |= _any(conflict, raw.num_rows)
     keep = ~rejected & ~repeat
     accepted = parsed if keep.all() else parsed[keep].reset_index(drop=True)
-    quarantined = _quarantine_frame(raw, rejected, problems)
+    positions = np.flatnonzero(rejected)
+    quarantined = _quarantine_frame(take_rows(raw, positions), positions, problems)
     return TableResult(table.name, _finalize_dtypes(table, accepted), quarantined, read=raw.num_rows,
-                       collapsed=int(repeat.sum()), warnings=warnings)
+                       collapsed=int(repeat.sum()), warnings=warnings, problems=problems)
 
 
 def _contract_columns(table: Table, raw: pa.Table, source: str) -> tuple[dict[str, pa.ChunkedArray], list[str]]:
@@ -185,6 +205,19 @@ def _reference_problems(column: Column, values: pd.Series, references: _Referenc
     return [Problem(bad, column.name, message)], key_codes
 
 
+def _recorded_after_export(raw: pa.ChunkedArray, recorded_at: pd.Series,
+                           exported_at: pd.Timestamp | None) -> list[Problem]:
+    """Rows recorded after the moment the export was taken: a mistyped recorded_at (or exported_at)."""
+    if exported_at is None:
+        return []
+    after = (recorded_at > exported_at).to_numpy(dtype=bool, na_value=False)
+    if not after.any():
+        return []
+    return [quoted_problem(after, "recorded_at", raw, "recorded after the export was taken: recorded_at ",
+                           f" is after exported_at {exported_at:%Y-%m-%d %H:%M:%S} in export.json; "
+                           "correct recorded_at, or exported_at if the export was taken later")]
+
+
 def _key_conflicts(table: Table, parsed: pd.DataFrame, candidates: np.ndarray) -> list[Problem]:
     """Later rows whose key (and, for versions, recorded_at) repeats with different content."""
     key = list(table.key) + (["recorded_at"] if table.kind == "versioned" else [])
@@ -211,9 +244,9 @@ def _any(problems: list[Problem], n: int) -> np.ndarray:
     return mask
 
 
-def _quarantine_frame(raw: pa.Table, rejected: np.ndarray, problems: list[Problem]) -> pd.DataFrame:
-    positions = np.flatnonzero(rejected)
-    out = raw.take(pa.array(positions)).to_pandas() if len(positions) else raw.slice(0, 0).to_pandas()
+def _quarantine_frame(rows: pa.Table, positions: np.ndarray, problems: list[Problem]) -> pd.DataFrame:
+    """The rejected `rows` (at `positions`) as text, with their row numbers, columns and reasons."""
+    out = pa.table([as_written(column) for column in rows.columns], names=rows.column_names).to_pandas()
     out.index = positions
     columns = pd.Series("", index=positions, dtype=object)
     reasons = pd.Series("", index=positions, dtype=object)
@@ -230,7 +263,7 @@ def _quarantine_frame(raw: pa.Table, rejected: np.ndarray, problems: list[Proble
     out["row_number"] = positions + 1
     out["column"] = columns.map(_unique_columns) if len(out) else columns
     out["reason"] = reasons
-    return out.reset_index(drop=True)[[*raw.column_names, *QUARANTINE_EXTRA_COLUMNS]]
+    return out.reset_index(drop=True)[[*rows.column_names, *QUARANTINE_EXTRA_COLUMNS]]
 
 
 def _unique_columns(joined: str) -> str:

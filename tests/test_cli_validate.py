@@ -48,3 +48,25 @@ def test_missing_table_file_is_named(tmp_path, capsys):
     (data_dir / "visits.csv").unlink()
     assert main(["validate", str(data_dir)]) == 2
     assert "visits" in capsys.readouterr().err
+
+
+def test_rows_recorded_after_export_json_are_counted_as_quarantined(tmp_path, capsys):
+    tables = with_row(tiny_tables(), "visits", visit_id="V9", recorded_at="2024-03-01")
+    data_dir = write_tiny_export(tmp_path / "x", tables)
+    (data_dir / "export.json").write_text('{"exported_at": "2024-01-01 00:00:00"}', encoding="utf-8")
+    assert main(["validate", str(data_dir), "--quarantine", str(tmp_path / "q")]) == 0
+    lines = {line.split()[0]: line.split()[1:5] for line in capsys.readouterr().out.splitlines()[2:14]}
+    assert lines["visits"] == ["2", "1", "0", "1"]
+    rejected = pd.read_csv(tmp_path / "q" / "visits.csv", dtype=str)
+    assert rejected.loc[0, "reason"].startswith("recorded after the export was taken: recorded_at '2024-03-01'")
+
+
+def test_malformed_export_json_exits_non_zero_with_one_line(tmp_path):
+    data_dir = write_tiny_export(tmp_path / "x")
+    (data_dir / "export.json").write_text('{"exported_at": "2024-13-01"}', encoding="utf-8")
+    completed = subprocess.run([sys.executable, "-m", "stayout.cli", "-q", "validate", str(data_dir)],
+                               capture_output=True, text=True)
+    assert completed.returncode == 2
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "export.json" in lines[0] and "'2024-13-01' is not a valid timestamp" in lines[0]

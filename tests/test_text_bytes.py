@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import random
+import re
+from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
@@ -9,7 +11,7 @@ import pyarrow.compute as pc
 import pytest
 
 from features import text_bytes
-from features.text_bytes import has_padding, positions_among
+from features.text_bytes import calendar_check, has_padding, positions_among
 
 ALPHABET = "AB01 \t户\x00é"
 
@@ -82,3 +84,54 @@ def test_padding_check_matches_arrow_on_random_text():
         values, _ = _random_case(rng)
         expected = any(v is not None and (v[:1] in (" ", "\t") or v[-1:] in (" ", "\t")) for v in values.to_pylist())
         assert has_padding(values) is expected
+
+
+def _calendar_case(rng: random.Random) -> list[str | None]:
+    """Dates and timestamps around month ends, in ISO and other layouts, with nulls and junk."""
+    values = []
+    for _ in range(rng.randint(0, 120)):
+        year, month, day = rng.choice([1900, 2000, 2021, 2023, 2024]), rng.randint(0, 13), rng.randint(0, 32)
+        second = rng.choice([0, 59, 60, 61])
+        values.append(rng.choice([
+            f"{year}-{month:02d}-{day:02d}", f"{year}-{month:02d}-{day:02d} 10:30:{second:02d}",
+            f"{year}-{month:02d}-{day:02d}T10:30", f"{year}-{month}-{day}", f"{year}-{month:02d}-{day:02d}x",
+            None, "", "2022-06", "junk",
+        ]))
+    return values
+
+
+def _python_calendar(value: str | None) -> tuple[bool, bool]:
+    """(impossible, unchecked) as Python's datetime decides, for the layouts calendar_check reads."""
+    if value is None:
+        return False, False
+    layout = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d))?)?", value)
+    if not layout:
+        return False, True
+    year, month, day, _, _, second = layout.groups()
+    if second is not None and int(second) >= 60:
+        return True, False
+    if not 1 <= int(month) <= 12:  # not a month at all: strptime rejects it
+        return False, False
+    try:
+        datetime(int(year), int(month), max(int(day), 1))
+    except ValueError:
+        return True, False
+    return False, False
+
+
+def test_calendar_check_agrees_with_python_on_random_dates():
+    rng = random.Random(11)
+    for _ in range(100):
+        values = _calendar_case(rng)
+        cut = rng.randint(0, len(values))
+        chunked = pa.chunked_array([pa.array(values[:cut], pa.string()), pa.array(values[cut:], pa.string())])
+        impossible, unchecked = calendar_check(chunked)
+        expected = [_python_calendar(value) for value in values]
+        assert impossible.tolist() == [e[0] for e in expected], values
+        assert unchecked.tolist() == [e[1] for e in expected], values
+
+
+def test_calendar_check_reads_sliced_large_text():
+    values = pa.array(["2022-02-28", "2022-02-30", "2023-02-29 08:00:00", "2024-02-29"], pa.large_string()).slice(1)
+    impossible, unchecked = calendar_check(pa.chunked_array([values]))
+    assert impossible.tolist() == [True, True, False] and not unchecked.any()
