@@ -1,14 +1,21 @@
-"""The household data contract, version 1, declared once.
+"""The household data contract, version 2, declared once.
 
 Readers, validation, the synthetic generator and the generated user documentation
 (`docs/data-contract.md`) all derive from the declarations in this module.
+
+Version 2 keeps every table and column of version 1. It changes the outcome: the `need` label
+looks at the 12 months starting with the as-of date's month, and a month without a survey income
+row is not assessed (unknown, never zero income). It adds `export.json` (`exported_at`, the
+moment the export was taken: the data's end, after which no row may be recorded), makes an
+impossible calendar date (`2022-02-30`) invalid, keeps each quarantined row's original text, and
+lets a Parquet table be a folder of parts read in name order.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
 
-CONTRACT_VERSION = "1"
+CONTRACT_VERSION = "2"
 
 ColumnKind = Literal["str", "int", "float", "bool", "date", "timestamp", "code", "codelist"]
 TableKind = Literal["versioned", "id", "measure"]

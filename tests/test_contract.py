@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from features.contract import TABLES, TABLE_NAMES
+from features.contract import CONTRACT_VERSION, TABLES, TABLE_NAMES
 from features.contract_docs import render_contract
 from stayout.cli import main
 
@@ -30,3 +30,18 @@ def test_docs_command_writes_the_pages(tmp_path):
     for table in TABLES:
         assert f"## {table.name}" in text
     assert "`ex_poor` (脱贫户)" in text
+
+
+def test_version_2_is_declared_and_documented():
+    assert CONTRACT_VERSION == "2"
+    text = render_contract()
+    assert text.startswith("# Household data contract, version 2")
+    text = " ".join(text.split())  # the page wraps its lines
+    for words in ('`{"exported_at": "2024-01-01 00:00:00"}`', "recorded after the export was taken",
+                  "`2022-02-30` or `2021-04-31` is invalid, never", "original text unchanged",
+                  "a folder `TABLE.parquet/` of Parquet parts read in the parts' name order",
+                  "## Outcome and cohort", "the 12 calendar months starting with D's month",
+                  "A month that is not assessed is unknown, never zero income",
+                  "In every other case `need` is unknown (null)",
+                  "end (`exported_at`, else the latest `recorded_at` in the export)"):
+        assert words in text, words
