@@ -180,7 +180,8 @@ def _parse_table(table: Table, raw_columns: dict[str, pa.ChunkedArray], n_rows: 
         values, problems = parse_column(raw_columns[column.name], column)
         if not column.references:
             return _ParsedColumn(values, problems, [], None)
-        return _ParsedColumn(values, problems, *_reference_problems(column, values, references))
+        return _ParsedColumn(values, problems,
+                             *_reference_problems(column, values, raw_columns[column.name], references))
 
     longest_first = sorted(table.columns, key=lambda column: column.references is None)
     by_name = dict(zip((column.name for column in longest_first), pool.map(parse, longest_first)))
@@ -193,16 +194,18 @@ def _parse_table(table: Table, raw_columns: dict[str, pa.ChunkedArray], n_rows: 
     return parsed, problems, reference_problems, key_codes
 
 
-def _reference_problems(column: Column, values: pd.Series, references: _References) -> tuple[list[Problem], np.ndarray]:
-    """Rows pointing at keys that were not accepted, and each row's key position (-1: absent)."""
+def _reference_problems(column: Column, values: pd.Series, raw: pa.ChunkedArray,
+                        references: _References) -> tuple[list[Problem], np.ndarray]:
+    """Rows pointing at keys that were not accepted (quoting the id as `raw` writes it), and each
+    row's key position (-1: absent)."""
     target_table = column.references.split(".")[0]
     key_codes = references.positions(column.references, values)
     bad = values.notna().to_numpy() & (key_codes < 0)
     if not bad.any():
         return [], key_codes
-    message = (f"{column.name} '" + values[bad].astype("str") + f"' is not an accepted {target_table} key "
-               f"(absent from {target_table} or quarantined there); add it to {target_table} or correct the id")
-    return [Problem(bad, column.name, message)], key_codes
+    after = (f" is not an accepted {target_table} key (absent from {target_table} or quarantined there); "
+             f"add it to {target_table} or correct the id")
+    return [quoted_problem(bad, column.name, raw, f"{column.name} ", after)], key_codes
 
 
 def _recorded_after_export(raw: pa.ChunkedArray, recorded_at: pd.Series,

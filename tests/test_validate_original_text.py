@@ -32,6 +32,7 @@ def _awkward_tables() -> dict[str, pd.DataFrame]:
     tables = with_row(tables, "income", amount_yuan="-50.00", recorded_at="2022-07-25 08:00")
     tables = with_row(tables, "income", amount_yuan="+12", period_end="2022-06-29")
     tables = with_row(tables, "assistance", measure_id="M9", amount_yuan="0.10", end_on="2022-07-01")
+    tables = with_row(tables, "visits", visit_id="V9", household_id=" H404", income_pc_12m_yuan="5200.0")
     return tables
 
 
@@ -46,7 +47,7 @@ def _written_row(tables, table, row_number) -> dict[str, str]:
 def test_csv_quarantine_holds_the_file_text_exactly(tmp_path):
     tables = _awkward_tables()
     read_export(write_tiny_export(tmp_path / "export", tables, "csv"), tmp_path / "q")
-    for table in ("households", "monitoring_lines", "members", "events", "income", "assistance"):
+    for table in ("households", "monitoring_lines", "members", "events", "income", "assistance", "visits"):
         quarantine = _quarantine_file(tmp_path / "q", table)
         assert len(quarantine), table
         for row in quarantine.to_dict("records"):
@@ -63,6 +64,7 @@ def test_csv_quarantine_holds_the_file_text_exactly(tmp_path):
     ("events", "est_loss_yuan 'inf' is not a number"),
     ("events", "severity '4' is outside 1-3"),
     ("income", "amount_yuan '-50.00' is negative"),
+    ("visits", "household_id ' H404' is not an accepted households key"),
 ])
 def test_csv_reasons_quote_the_file_text(tmp_path, table, words):
     export = read_export(write_tiny_export(tmp_path / "export", _awkward_tables(), "csv"))
