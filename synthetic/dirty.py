@@ -100,9 +100,9 @@ def _interleave(clean: pd.DataFrame, batches: list, entries: list[dict], rng) ->
     n = len(clean)
     sources = np.concatenate([positions for _, positions, _, _ in batches]) if batches else np.zeros(0, int)
     dirty_keys = sources + 0.5 + rng.uniform(0, 1, len(sources)) * (n - sources - 0.5)
-    frame = pd.concat([clean, *(rows for rows, _, _, _ in batches)], ignore_index=True)
     order = np.argsort(np.concatenate([np.arange(n, dtype=float), dirty_keys]), kind="stable")
-    frame = frame.take(order).reset_index(drop=True)
+    dirty = pd.concat([rows for rows, _, _, _ in batches], ignore_index=True) if batches else clean.iloc[:0]
+    frame = pd.DataFrame({name: _interleaved_column(clean[name], dirty[name], order) for name in clean.columns})
     row_number = np.empty(len(order), dtype=int)
     row_number[order] = np.arange(1, len(order) + 1)
     out = [{**{k: v for k, v in e.items() if k != "row"}, "row_number": int(row_number[e["row"]])} for e in entries]
@@ -113,6 +113,12 @@ def _interleave(clean: pd.DataFrame, batches: list, entries: list[dict], rng) ->
                         "kind": kind, **{k: (v[i] if isinstance(v, list) else v) for k, v in note.items()}})
         offset += len(rows)
     return DirtyTable(frame, sorted(out, key=lambda e: e["row_number"]))
+
+
+def _interleaved_column(clean: pd.Series, dirty: pd.Series, order: np.ndarray) -> pd.Series:
+    """One column of the file: clean and dirty values in file order. Column by column, so that a
+    large table is copied once rather than concatenated and then reordered whole."""
+    return pd.concat([clean, dirty], ignore_index=True).take(order).reset_index(drop=True)
 
 
 def _code_columns(table: Table) -> list[str]:

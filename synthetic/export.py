@@ -10,6 +10,7 @@ import pandas as pd
 
 from features.contract import TABLE_NAMES, TABLES_BY_NAME
 from synthetic.dirty import make_dirty
+from synthetic.frames import system_allocator
 
 CSV_FORMATS = {"date": "%Y-%m-%d", "timestamp": "%Y-%m-%d %H:%M:%S"}
 EXPORT_FILE = "export.json"
@@ -32,17 +33,19 @@ def write_export(simulation, out: Path, file_format: str = "parquet", dirty_rate
     rng = np.random.default_rng([seed, 20_231])
     manifest = {"seed": seed, "dirty_rate": dirty_rate, "format": file_format, "rows": {}, "entries": {}}
     total_rows = total_dirty = 0
-    for name in TABLE_NAMES:
-        dirty = make_dirty(name, simulation.tables[name], dirty_rate, rng)
-        write_table(dirty.frame, out, name, file_format)
-        manifest["rows"][name] = len(dirty.frame)
-        manifest["entries"][name] = dirty.entries
-        total_rows += len(dirty.frame)
-        total_dirty += len(dirty.entries)
     truth_dir = out / "truth"
     truth_dir.mkdir(exist_ok=True)
-    for name, frame in simulation.truth.items():
-        frame.to_parquet(truth_dir / f"{name}.parquet", index=False)
+    with system_allocator():
+        for name in TABLE_NAMES:
+            dirty = make_dirty(name, simulation.tables[name], dirty_rate, rng)
+            write_table(dirty.frame, out, name, file_format)
+            manifest["rows"][name] = len(dirty.frame)
+            manifest["entries"][name] = dirty.entries
+            total_rows += len(dirty.frame)
+            total_dirty += len(dirty.entries)
+            del dirty
+        for name, frame in simulation.truth.items():
+            frame.to_parquet(truth_dir / f"{name}.parquet", index=False)
     write_export_time(out, simulation.exported_at)
     manifest["data_end"] = str(simulation.data_end)
     manifest["exported_at"] = str(simulation.exported_at)

@@ -1,8 +1,12 @@
 """Turning simulation arrays into contract-typed pandas columns."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from synthetic.months import SECONDS_PER_DAY
 
@@ -40,3 +44,18 @@ def nullable_int(values: np.ndarray, null: np.ndarray) -> pd.array:
 def ids(prefix: str, count: int) -> np.ndarray:
     width = max(7, len(str(count)))
     return np.array([f"{prefix}{i:0{width}d}" for i in range(1, count + 1)], dtype=object)
+
+
+@contextmanager
+def system_allocator() -> Iterator[None]:
+    """Arrow allocates from the system allocator inside the block, as numpy does. The generator
+    frees gigabytes of numpy records before it builds and writes tables; with Arrow's own pool
+    (mimalloc) the strings of those tables take fresh memory beside the freed heap, about 0.5 GiB
+    more at the peak of 100,000 households over 48 months. Arrow buffers are freed into the pool
+    they came from, so the default pool is restored safely afterwards."""
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)

@@ -17,7 +17,7 @@ from synthetic import tables as T
 from synthetic.areas import areas_table, build_geography, monitoring_lines_table
 from synthetic.months import SECONDS_PER_DAY, MonthGrid, office_time
 from synthetic.county import County
-from synthetic.frames import as_dates, as_timestamps, take_str
+from synthetic.frames import as_dates, as_timestamps, system_allocator, take_str
 from synthetic.assessments import ASSESSMENT_KINDS
 from synthetic.risk import RISK_STATES
 
@@ -70,13 +70,15 @@ def simulate(config: SimulationConfig) -> Simulation:
     records = _cut_records(county, grid)
     assessments = records.pop("assessments")
     data_end = max(int(r["recorded"].max()) for r in records.values() if r)
-    fixed_tables = {"areas": areas_table(geo, grid, geo_rng), "monitoring_lines": monitoring_lines_table(geo, grid, geo_rng)}
-    data_end = max(data_end, *(int(f["recorded_at"].max().value // 10**9) for f in fixed_tables.values()))
     cut = grid.export_cut_day * SECONDS_PER_DAY
-    tables = {**fixed_tables, **_tables(county, records, cut)}
-    return Simulation(config=config, tables={name: tables[name] for name in TABLE_NAMES},
-                      truth=_truth(county, grid, geo, assessments), data_end=pd.Timestamp(data_end, unit="s"),
-                      exported_at=pd.Timestamp(cut, unit="s"))
+    with system_allocator():
+        fixed_tables = {"areas": areas_table(geo, grid, geo_rng),
+                        "monitoring_lines": monitoring_lines_table(geo, grid, geo_rng)}
+        tables = {**fixed_tables, **_tables(county, records, cut)}
+        truth = _truth(county, grid, geo, assessments)
+    data_end = max(data_end, *(int(f["recorded_at"].max().value // 10**9) for f in fixed_tables.values()))
+    return Simulation(config=config, tables={name: tables[name] for name in TABLE_NAMES}, truth=truth,
+                      data_end=pd.Timestamp(data_end, unit="s"), exported_at=pd.Timestamp(cut, unit="s"))
 
 
 def _cut_records(county: County, grid: MonthGrid) -> dict[str, dict]:
