@@ -130,14 +130,17 @@ def is_csv(path: Path) -> bool:
 
 
 def parquet_parts(folder: Path) -> list[Path]:
-    """The part files of a Parquet folder in name order; names starting with `_` or `.` (such as
+    """The parts of a Parquet folder in name order; names starting with `_` or `.` (such as
     `_SUCCESS` or checksum files) are not parts."""
-    return sorted((p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("_", "."))),
-                  key=lambda p: p.name)
+    return sorted((p for p in folder.iterdir() if not p.name.startswith(("_", "."))), key=lambda p: p.name)
 
 
 def _read_parquet_parts(folder: Path, table: str) -> pa.Table:
     parts = parquet_parts(folder)
+    inner = [p.name for p in parts if p.is_dir()]
+    if inner:
+        raise TableUnusableError(table, str(folder), f"the folder holds folders ({', '.join(inner)}), not only parts",
+                                 f"put every part file directly in {folder.name}/")
     if not parts:
         raise TableUnusableError(table, str(folder), "the folder holds no Parquet parts",
                                  f"put the table's part files in {folder.name}/, or write {table}.parquet as one file")

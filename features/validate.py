@@ -105,6 +105,7 @@ def validate_tables(raw_tables: dict[str, pa.Table | pd.DataFrame], sources: dic
     after it is quarantined.
     """
     sources = sources or {}
+    exported_at = None if exported_at is None else pd.Timestamp(exported_at)
     references = _References()
     results: dict[str, TableResult] = {}
     for table in TABLES:

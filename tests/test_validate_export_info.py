@@ -115,3 +115,9 @@ def test_an_export_without_accepted_rows_or_export_json_has_no_end(tmp_path):
     export = read_export(write_tiny_export(tmp_path / "export", tables))
     with pytest.raises(InputError, match="add export.json"):
         export.data_end
+
+
+def test_exported_at_may_be_given_as_text():
+    tables = with_row(tiny_tables(), "visits", visit_id="V9", recorded_at="2024-01-02")
+    result = validate_tables(tables, exported_at="2024-01-01 00:00:00").tables["visits"]
+    assert "after exported_at 2024-01-01 00:00:00" in result.quarantined.iloc[0]["reason"]

@@ -83,3 +83,12 @@ def test_a_part_that_is_not_parquet_is_unusable(tmp_path):
     (parts_dir / "part-1.parquet").write_text("household_id\nH001\n", encoding="utf-8")
     with pytest.raises(TableUnusableError, match="income.*cannot be read"):
         read_export(folder)
+
+
+def test_a_folder_inside_the_parts_folder_is_unusable_not_skipped(tmp_path):
+    folder = write_tiny_export(tmp_path / "export")
+    parts_dir = _write_parts(folder, {"part-0.parquet": tiny_tables()["income"].iloc[:2]})
+    (parts_dir / "year=2022").mkdir()
+    tiny_tables()["income"].iloc[2:].to_parquet(parts_dir / "year=2022" / "part-1.parquet", index=False)
+    with pytest.raises(TableUnusableError, match=r"income.*holds folders \(year=2022\)"):
+        read_export(folder)
