@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from features.contract import TABLES_BY_NAME
 from features.read import read_export
 from features.resolve import resolve_monthly
+from synthetic.dirty import make_dirty
 from synthetic.export import write_export
 from synthetic.simulate import SimulationConfig, simulate
 
@@ -84,3 +86,10 @@ def test_conflicting_sources_are_resolved_by_precedence(dirty_export):
         assert len(merged) == len(clean)
         assert (merged["data_source"] == merged["data_source_clean"]).all()
         pd.testing.assert_series_equal(merged["amount_yuan"], merged["amount_yuan_clean"], check_names=False)
+
+
+def test_no_row_is_recorded_after_the_export(small_county):
+    rng = np.random.default_rng(5)
+    for name, clean in small_county.tables.items():
+        frame = make_dirty(name, clean, DIRTY_RATE, rng).frame
+        assert (pd.to_datetime(frame["recorded_at"]) < small_county.exported_at).all(), name
