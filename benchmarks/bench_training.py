@@ -32,7 +32,8 @@ def step_train(data_dir: str, home: str) -> dict:
 
     result = {"step": "train"}
     with measured(result):
-        outcome = train(read_export(Path(data_dir)).tables, TrainingConfig())
+        export = read_export(Path(data_dir))
+        outcome = train(export.tables, TrainingConfig(), exported_at=getattr(export, "exported_at", None))
     result["roc_auc"] = float(outcome.comparison.loc["roc_auc", "model"])
     return result
 

@@ -10,7 +10,7 @@ from stayout.errors import InputError
 from synthetic.simulate import SimulationConfig, simulate
 from training.config import SplitConfig
 from training.dataset import labelled_frame
-from training.splits import SETTLED_REFERENCE_QUANTILE, SETTLED_SHARE, export_start, plan_splits
+from training.splits import export_start, plan_splits, settled_dates
 
 
 def _county(months: int, seed: int = 4, households: int = 300, counties: int = 2) -> dict[str, pd.DataFrame]:
@@ -36,12 +36,20 @@ def test_plan_has_no_overlap_and_final_labels(tables):
 def test_test_window_is_the_latest_final_dates_whose_need_is_settled(tables):
     plan = plan_splits(tables, SplitConfig())
     assert plan.label == "admin_or_need" and plan.embargo
-    coverage = plan.coverage
-    best = coverage["need_known"].quantile(SETTLED_REFERENCE_QUANTILE)
-    later = [d for d in coverage.index if d > plan.test[-1]]
-    assert all(coverage.loc[d, "need_known"] < SETTLED_SHARE * best for d in later)
-    assert all(coverage.loc[d, "need_known"] >= SETTLED_SHARE * best for d in plan.all_dates)
+    settled = settled_dates(plan.coverage)
+    later = [d for d in plan.coverage.index if d > plan.test[-1]]
+    assert not set(later) & set(settled) and set(plan.all_dates) <= set(settled)
     assert bool(later) == any("not settled yet" in note for note in plan.notes)
+    ex_poor = plan.coverage["need_known_ex_poor"]
+    assert all(ex_poor[d] >= 0.9 * ex_poor.quantile(0.75) for d in plan.all_dates)
+
+
+def test_a_spring_screen_does_not_make_a_date_settled():
+    dates = pd.date_range("2023-01-01", periods=6, freq="MS")
+    coverage = pd.DataFrame({"need_known": [0.28, 0.28, 0.28, 0.21, 0.29, 0.21],
+                             "need_known_ex_poor": [0.92, 0.92, 0.92, 0.67, 0.79, 0.67],
+                             "need_known_ordinary": [0.015, 0.015, 0.015, 0.015, 0.09, 0.015]}, index=dates)
+    assert settled_dates(coverage) == list(dates[:3])
 
 
 def test_label_windows_of_training_and_validation_end_before_the_test_window(tables):

@@ -11,7 +11,7 @@ are held out for the test only.
 The label keeps one meaning in every part. Where income is assessed once a year, `need` of the
 latest final dates is still unknown for many households, so by default only dates whose known
 `need` share is settled (at least `SETTLED_SHARE` of the usual share, the upper quartile over
-the final dates) are used: the label is "admin or need" throughout. When that leaves no room, the plan judges `admin` (a case identified
+the final dates, overall and for each household type usually assessed) are used: the label is "admin or need" throughout. When that leaves no room, the plan judges `admin` (a case identified
 within 12 months) alone on every final date and reports `need` apart on the rows where it is
 known. When even that leaves no room for an embargo, history before the first training date is
 shortened, then the embargo is dropped, and the plan says so in its notes.
@@ -92,7 +92,7 @@ def plan_splits(tables: dict[str, pd.DataFrame], config: SplitConfig,
                          "labels (an as-of date's label is final 12 months and 90 days later); give a longer export")
     coverage = need_coverage(tables, final)
     best = float(coverage["need_known"].quantile(SETTLED_REFERENCE_QUANTILE))
-    settled = [d for d in final if coverage.loc[d, "need_known"] >= SETTLED_SHARE * best]
+    settled = settled_dates(coverage)
     has_cases = int(coverage["admin_positives"].sum()) > 0
     earliest = start + pd.DateOffset(months=config.min_history_months)
     attempts = [("admin_or_need", settled, earliest, True), ("admin_or_need", settled, start, True)]
@@ -110,6 +110,18 @@ def plan_splits(tables: dict[str, pd.DataFrame], config: SplitConfig,
     raise InputError(f"the export ends {end:%Y-%m-%d}: no room for {config.test_dates} test dates, "
                      f"{config.validation_dates} validation dates and one training date with final labels; "
                      "give a longer export")
+
+
+def settled_dates(coverage: pd.DataFrame) -> list[pd.Timestamp]:
+    """Dates whose known-need share is at least `SETTLED_SHARE` of the usual share, overall and for
+    each household type that is usually assessed (known for half of it or more): a date where the
+    formerly poor are not assessed yet is not settled even when a spring screen of ordinary
+    households lifts the overall share."""
+    columns = ["need_known"] + [c for c in coverage.columns if c.startswith("need_known_")]
+    usual = coverage[columns].quantile(SETTLED_REFERENCE_QUANTILE)
+    judged = [c for c in columns if c == "need_known" or usual[c] >= 0.5]
+    ok = (coverage[judged] >= SETTLED_SHARE * usual[judged]).all(axis=1)
+    return list(coverage.index[ok.to_numpy()])
 
 
 def _dates(usable: list[pd.Timestamp], first: pd.Timestamp, config: SplitConfig, embargo: bool):
