@@ -57,7 +57,8 @@ def latest_assessments(income: MonthlyAmounts, members, lines, county, index, as
     rows = np.arange(n)[:, None]
     valid = ends >= 0
     column = np.where(valid, ends, 0)
-    total = np.where(valid, income_to[rows, column + 1] - income_to[rows, column + 1 - RUN_MONTHS], np.nan)
+    total = np.where(valid, np.round(income_to[rows, column + 1] - income_to[rows, column + 1 - RUN_MONTHS], 2),
+                     np.nan)  # to the fen: a quarter spread over its months adds up again exactly
     size = np.where(valid, present[rows, column], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_capita = np.where(size > 0, total / size, np.nan)

@@ -76,7 +76,8 @@ class NeedGrid:
         if start < 0 or stop > months or not len(codes):
             return pd.array([pd.NA] * len(codes), dtype="boolean")
         assessed = self.assessed_to[codes, stop] - self.assessed_to[codes, start]
-        income = self.income_to[codes, stop] - self.income_to[codes, start]
+        income = np.round(self.income_to[codes, stop] - self.income_to[codes, start], 2)  # to the fen, so an
+        # income exactly at the line is not below it by a floating-point hair
         members, line = self.members[codes, stop - 1], self.line[codes, stop - 1]
         known = (assessed == HORIZON_MONTHS) & (members > 0) & np.isfinite(line)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -108,8 +108,8 @@ def _latest_assessment(household_id, income, people, lines, county, as_of) -> tu
     for end in range(month - 1, month - 49 + 11, -1):
         if all(m in assessed for m in range(end - 11, end + 1)):
             sources = {str(r["source"]) for r in income}
-            total = sum(_monthly_amount(income, ("source", s), m, as_of) for s in sources
-                        for m in range(end - 11, end + 1))
+            total = round(sum(_monthly_amount(income, ("source", s), m, as_of) for s in sources
+                              for m in range(end - 11, end + 1)), 2)  # money to the fen
             size = _members_at_month_end(people, household_id, end, as_of)
             per_capita = total / size if size else math.nan
             return per_capita, per_capita / _line(lines, county, end // 12, as_of), float(end)

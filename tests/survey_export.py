@@ -76,6 +76,6 @@ def need_from_complete_data(tables: dict[str, pd.DataFrame], rows: pd.DataFrame)
         if not present:
             out.append(None)
             continue
-        total = sum(monthly[(household_id, m)] for m in window)
+        total = round(sum(monthly[(household_id, m)] for m in window), 2)  # money to the fen
         out.append(bool(total / present < lines[(county[household_id], window[-1].year)]))
     return pd.Series(out, index=rows.index, dtype="object")
