@@ -33,7 +33,7 @@ def step_train(data_dir: str, home: str) -> dict:
     result = {"step": "train"}
     with measured(result):
         export = read_export(Path(data_dir))
-        outcome = train(export.tables, TrainingConfig(), exported_at=getattr(export, "exported_at", None))
+        outcome = train(export.tables, TrainingConfig(), exported_at=export.exported_at)
     result["roc_auc"] = float(outcome.comparison.loc["roc_auc", "model"])
     return result
 

@@ -112,6 +112,11 @@ def _validate(args: argparse.Namespace) -> int:
           f"{total['quarantined']} quarantined")
     if total["quarantined"]:
         print(f"Rejected rows, with row_number, column and reason: {quarantine}/<table>.csv")
+    if export.exported_at is not None:
+        print(f"Data end: {export.data_end:%Y-%m-%d %H:%M:%S}, when the export was taken (export.json)")
+    else:
+        print(f"Data end: {export.data_end:%Y-%m-%d %H:%M:%S}, the latest recorded_at (no export.json; check the "
+              "year if it looks wrong)")
     return 0
 
 
@@ -132,7 +137,7 @@ def _features(args: argparse.Namespace) -> int:
     progress = (lambda items: tqdm(items, desc="as-of dates", unit="date")) if len(dates) > 1 else None
     frame = build_features(export.tables, dates, progress=progress)
     if args.labels:
-        frame = attach_labels(frame, export.tables, _exported_at(export))
+        frame = attach_labels(frame, export.tables, export.exported_at)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(args.out, index=False)
     print(f"wrote {len(frame):,} rows ({frame['household_id'].nunique():,} households, {len(dates)} as-of dates, "
@@ -149,8 +154,8 @@ def _splits(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
-    plan = plan_splits(export.tables, config.splits, _exported_at(export))
-    schedule = describe_plan(plan, labelled_frame(export.tables, plan, exported_at=_exported_at(export)))
+    plan = plan_splits(export.tables, config.splits, export.exported_at)
+    schedule = describe_plan(plan, labelled_frame(export.tables, plan, exported_at=export.exported_at))
     print(plan_report(plan, schedule))
     print(known_need_report(schedule))
     return 0
@@ -168,14 +173,9 @@ def _train(args: argparse.Namespace) -> int:
     export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
     _report_quarantine(export)
     result = train(export.tables, config, progress=lambda dates: tqdm(dates, desc="features", unit="date"),
-                   exported_at=_exported_at(export))
+                   exported_at=export.exported_at)
     print(training_report(result, config.registered_model))
     return 0
-
-
-def _exported_at(export):
-    """When the export was taken (its export.json), if it says."""
-    return getattr(export, "exported_at", None)
 
 
 def _promote(args: argparse.Namespace) -> int:

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     go_offline()
     config = load_config(args.config)
     export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
-    exported_at = getattr(export, "exported_at", None)
+    exported_at = export.exported_at
     table = ceiling_table(export.tables, pd.read_parquet(truth, columns=TRUTH_COLUMNS), config, exported_at)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     found = _latest_model_figures(config)

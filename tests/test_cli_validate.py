@@ -19,6 +19,7 @@ def test_validate_prints_reconciliation_and_writes_quarantine_under_home(tmp_pat
     lines = {line.split()[0]: line.split()[1:5] for line in out.splitlines()[2:14]}
     assert lines["income"] == ["6", "5", "0", "1"]
     assert lines["events"] == ["3", "2", "1", "0"]
+    assert "Data end: 2022-12-20 00:00:00, the latest recorded_at (no export.json" in out  # the 2023 line
     quarantine = stayout_home / "quarantine" / "county-520102" / "income.csv"
     rejected = pd.read_csv(quarantine, dtype=str)
     assert rejected.loc[0, "column"] == "amount_yuan" and rejected.loc[0, "row_number"] == "6"
