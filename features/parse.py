@@ -9,6 +9,7 @@ text (`Problem.quoting`). Row positions are 0-based here.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,14 +41,20 @@ class Problem:
     column: str
     message: pd.Series | str    # per flagged row (indexed by row position) or one sentence for all
     quote: tuple[str, str] | None = None  # message = before + 'value' + after, the value from `column`
+    # or: the message from a function that quotes any column (name -> 'value' per flagged row)
+    compose: Callable[[Callable[[str], pd.Series]], pd.Series] | None = None
 
-    def quoting(self, values: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> "Problem":
-        """The same problem quoting `values` instead: the column as the file writes it, at the
-        ascending row positions `rows` (which hold every flagged row)."""
-        if self.quote is None:
+    def quoting(self, text: pa.Table, rows: np.ndarray) -> "Problem":
+        """The same problem quoting the file's own text instead: `text` holds the columns as the
+        file writes them, at the ascending row positions `rows` (which hold every flagged row)."""
+        if self.quote is not None and self.column in text.column_names:
+            before, after = self.quote
+            message = before + quoted(text.column(self.column), self.mask, rows) + after
+        elif self.compose is not None:
+            message = self.compose(lambda name: quoted(text.column(name), self.mask, rows))
+        else:
             return self
-        before, after = self.quote
-        return Problem(self.mask, self.column, before + quoted(values, self.mask, rows) + after, self.quote)
+        return Problem(self.mask, self.column, message, self.quote, self.compose)
 
 
 def parse_column(raw: pa.ChunkedArray, column: Column) -> tuple[pd.Series, list[Problem]]:

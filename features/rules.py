@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from features.contract import AREA_PREFIXES, Table
-from features.parse import Problem
+from features.parse import Problem, quoted
 
 QUARTER_START_MONTHS = (1, 4, 7, 10)
 MICROS_PER_DAY = 86_400_000_000
@@ -13,34 +14,51 @@ DAY_OFFSET = 500_000  # keeps day numbers positive back to the year 600, so pair
 BLOCK_ROWS = 1 << 20
 
 
-def row_rule_problems(table: Table, parsed: pd.DataFrame) -> list[Problem]:
-    """Problems with the order and agreement of values inside each row."""
+def row_rule_problems(table: Table, parsed: pd.DataFrame,
+                      raw: dict[str, pa.ChunkedArray] | None = None) -> list[Problem]:
+    """Problems with the order and agreement of values inside each row; messages quote the values
+    as `raw` (the columns as read) holds them, or as parsed where a column is not given."""
+    source = _Quoting(parsed, raw or {})
     problems: list[Problem] = []
     if table.known_after:
-        problems += _not_before(parsed, table.known_after, "recorded_at",
+        problems += _not_before(parsed, source, table.known_after, "recorded_at",
                                 "a record cannot be known before the {a} it records; correct {b} or {a}")
     for earlier, later in table.ordered:
-        problems += _not_before(parsed, earlier, later, "{b} is before {a}; correct the dates")
+        problems += _not_before(parsed, source, earlier, later, "{b} is before {a}; correct the dates")
     for column in table.not_after_recorded:
-        problems += _not_before(parsed, column, "recorded_at",
+        problems += _not_before(parsed, source, column, "recorded_at",
                                 "{a} is after recorded_at, which cannot be; correct {a} or recorded_at")
     if table.period:
-        problems += _period_problems(parsed)
+        problems += _period_problems(parsed, source)
     problems += _agreement_problems(table, parsed)
     return problems
 
 
-def _not_before(parsed: pd.DataFrame, earlier: str, later: str, template: str) -> list[Problem]:
+class _Quoting:
+    """Quotes flagged values of a column as read (the raw column), else as parsed."""
+
+    def __init__(self, parsed: pd.DataFrame, raw: dict[str, pa.ChunkedArray]) -> None:
+        self.parsed, self.raw = parsed, raw
+
+    def __call__(self, name: str, mask: np.ndarray) -> pd.Series:
+        values = self.raw.get(name)
+        return quoted(values if values is not None else pa.array(self.parsed[name].to_numpy()), mask)
+
+
+def _not_before(parsed: pd.DataFrame, source: _Quoting, earlier: str, later: str, template: str) -> list[Problem]:
     first, second = parsed[earlier], parsed[later]
     bad = (first.notna() & second.notna() & (second < first)).to_numpy()
     if not bad.any():
         return []
-    message = (f"{later} " + second[bad].astype("str") + f" is before {earlier} " + first[bad].astype("str")
-               + ": " + template.format(a=earlier, b=later))
-    return [Problem(bad, f"{earlier};{later}", message)]
+
+    def compose(quote) -> pd.Series:  # quote(column) -> 'value' per flagged row, as the file writes it
+        return (f"{later} " + quote(later) + f" is before {earlier} " + quote(earlier) + ": "
+                + template.format(a=earlier, b=later))
+
+    return [Problem(bad, f"{earlier};{later}", compose(lambda name: source(name, bad)), compose=compose)]
 
 
-def _period_problems(parsed: pd.DataFrame) -> list[Problem]:
+def _period_problems(parsed: pd.DataFrame, source: _Quoting) -> list[Problem]:
     start, end = parsed["period_start"], parsed["period_end"]
     present = (start.notna() & end.notna()).to_numpy()
     start_micros, end_micros = start.to_numpy().view(np.int64), end.to_numpy().view(np.int64)
@@ -50,10 +68,12 @@ def _period_problems(parsed: pd.DataFrame) -> list[Problem]:
         bad[rows] = present[rows] & ~_whole_periods(start_micros[rows], end_micros[rows], present[rows])
     if not bad.any():
         return []
-    message = ("period " + start[bad].dt.strftime("%Y-%m-%d") + " to " + end[bad].dt.strftime("%Y-%m-%d")
-               + " is not one whole calendar month or quarter; split it into months"
-                 " (first to last day) or give a calendar quarter")
-    return [Problem(bad, "period_start;period_end", message)]
+    def compose(quote) -> pd.Series:
+        return ("period " + quote("period_start") + " to " + quote("period_end")
+                + " is not one whole calendar month or quarter; split it into months"
+                  " (first to last day) or give a calendar quarter")
+
+    return [Problem(bad, "period_start;period_end", compose(lambda name: source(name, bad)), compose=compose)]
 
 
 def _whole_periods(start_micros: np.ndarray, end_micros: np.ndarray, present: np.ndarray) -> np.ndarray:

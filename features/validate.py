@@ -48,8 +48,7 @@ class TableResult:
         positions = self.quarantined["row_number"].to_numpy(dtype=np.int64) - 1
         if text.num_rows != len(positions):
             raise ValueError(f"{self.name}: {text.num_rows} rows of text for {len(positions)} quarantined rows")
-        problems = [problem.quoting(text.column(problem.column), positions) if problem.column in text.column_names
-                    else problem for problem in self.problems]
+        problems = [problem.quoting(text, positions) for problem in self.problems]
         return replace(self, quarantined=_quarantine_frame(text, positions, problems), problems=problems)
 
 
@@ -130,7 +129,7 @@ def validate_table(table: Table, raw: pa.Table | pd.DataFrame, references: _Refe
         parsed, problems, reference_problems, key_codes = _parse_table(
             table, columns, raw.num_rows, references or _References(), pool)
         hashes = pool.submit(row_hashes, parsed, key_codes)
-        problems += row_rule_problems(table, parsed)
+        problems += row_rule_problems(table, parsed, columns)
         problems += _recorded_after_export(columns["recorded_at"], parsed["recorded_at"], exported_at)
         problems += reference_problems
         rejected = _any(problems, raw.num_rows)

@@ -149,3 +149,16 @@ def test_a_file_that_changes_between_reads_is_unusable(tmp_path):
     folder = write_tiny_export(tmp_path / "export", tiny_tables(), "csv")
     with pytest.raises(TableUnusableError, match="visits.*held 3 rows, then 1"):
         read_csv_rows_as_text(folder / "visits.csv", "visits", np.array([0]), 3)
+
+
+def test_order_and_period_reasons_quote_the_dates_as_the_file_writes_them(tmp_path):
+    tables = with_row(tiny_tables(), "events", event_id="E9", occurred_on="2022-06-15", recorded_at="2022-6-01")
+    tables = with_row(tables, "income", period_start="2022-06-02", period_end="2022-06-30",
+                      recorded_at="2022-07-25 08:00")
+    export = read_export(write_tiny_export(tmp_path / "export", tables, "csv"), tmp_path / "q")
+    events = _quarantine_file(tmp_path / "q", "events")
+    assert events.loc[0, "recorded_at"] == "2022-6-01"
+    assert events.loc[0, "reason"].startswith("recorded_at '2022-6-01' is before occurred_on '2022-06-15'")
+    income = _quarantine_file(tmp_path / "q", "income")
+    assert income.loc[0, "reason"].startswith("period '2022-06-02' to '2022-06-30' is not one whole")
+    assert len(export.validation.tables["events"].quarantined) == 1
