@@ -88,3 +88,16 @@ def test_audit_is_json_ready_and_gives_the_numbers_worth_tracking():
     assert set(metrics) == {"max_single_feature_auc", "roc_auc_late_discoveries",
                             "roc_auc_formerly_poor", "roc_auc_ordinary"}
     assert metrics["max_single_feature_auc"] == pytest.approx(1.0)
+
+
+def test_the_strongest_input_inside_each_group_is_named_when_it_decides_alone():
+    frame = county_frame()
+    ordinary = ~frame["ex_poor"]
+    # inside ordinary households one fact of the present decides; inside formerly poor ones it is noise
+    frame["no_one_can_work"] = np.where(ordinary, frame["relapse_12m"].astype(float), frame["noise"])
+    groups = within_groups(frame, ["group_only"], ["noise", "no_one_can_work"])
+    row = groups.set_index("group").loc["ordinary"]
+    assert row["strongest_input"] == "no_one_can_work" and row["strongest_input_auc"] == pytest.approx(1.0)
+    audit = predictability_audit(frame.assign(score=frame["group_only"]), ["noise", "no_one_can_work"], ["score"])
+    assert any("inside ordinary households no_one_can_work alone" in note for note in audit["notes"])
+    assert not any("inside formerly poor households" in note for note in audit["notes"])

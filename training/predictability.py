@@ -62,9 +62,10 @@ def single_feature_scan(frame: pd.DataFrame, features: Sequence[str], top: int =
     return table.reset_index(drop=True)
 
 
-def within_groups(frame: pd.DataFrame, scores: Sequence[str]) -> pd.DataFrame:
+def within_groups(frame: pd.DataFrame, scores: Sequence[str], features: Sequence[str] = ()) -> pd.DataFrame:
     """ROC-AUC and recall@10% of each score inside formerly poor and inside ordinary households
-    (the list made inside the group), beside the pooled figures."""
+    (the list made inside the group), beside the pooled figures; with `features`, also the
+    strongest single input inside each group and its ROC-AUC there."""
     require_columns(frame, [LABEL, GROUP_COLUMN, "household_id", "as_of", *scores], "test frame")
     group = frame[GROUP_COLUMN].fillna(False).astype(bool)
     subsets = {"all households": frame, **{GROUP_NAMES[value]: frame[group == value] for value in (True, False)}}
@@ -76,6 +77,10 @@ def within_groups(frame: pd.DataFrame, scores: Sequence[str]) -> pd.DataFrame:
             row[f"auc {score}"] = roc_auc(positive, rows_in[score])
             row[f"recall@10% {score}"] = (precision_recall_at_k(rows_in, score, 0.10)["recall"]
                                           if len(rows_in) else np.nan)
+        if features:
+            strongest = single_feature_scan(rows_in, features, top=1) if len(rows_in) else pd.DataFrame()
+            row["strongest_input"] = strongest["feature"].iloc[0] if len(strongest) else None
+            row["strongest_input_auc"] = float(strongest["auc"].iloc[0]) if len(strongest) else np.nan
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -97,7 +102,7 @@ def late_discoveries(frame: pd.DataFrame, scores: Sequence[str], days: int = LAT
 def predictability_audit(frame: pd.DataFrame, features: Sequence[str], scores: Sequence[str]) -> dict:
     """All three checks and a plain verdict; the first score is the model's."""
     scan = single_feature_scan(frame, features)
-    groups = within_groups(frame, scores)
+    groups = within_groups(frame, scores, features)
     late = late_discoveries(frame, scores)
     model = scores[0]
     pooled = float(groups.loc[0, f"auc {model}"])
@@ -111,6 +116,10 @@ def predictability_audit(frame: pd.DataFrame, features: Sequence[str], scores: S
     if len(inside.dropna()) and pooled - float(inside.max()) > 0.03:
         notes.append(f"inside each group the model reaches {', '.join(f'{v:.3f}' for v in inside)} "
                      f"({', '.join(groups.loc[1:, 'group'])}): the gap between the groups lifts the pooled figure")
+    for row in groups.iloc[1:].itertuples():
+        if row.strongest_input_auc >= SUSPICIOUS_AUC:
+            notes.append(f"inside {row.group} households {row.strongest_input} alone reaches AUC "
+                         f"{row.strongest_input_auc:.3f}: their relapse follows that one fact of the present")
     return {"single_features": scan, "within_groups": groups, "late_discoveries": late, "notes": notes}
 
 

@@ -73,6 +73,8 @@ def predictability_report(audit: dict) -> str:
     lines = ["Is the answer too easy? (checks on the test window)"]
     lines += [f"  {group}: ROC-AUC model {row['auc model']:.3f}, rules {row[f'auc {RULES}']:.3f}; "
               f"recall@10% model {row['recall@10% model']:.3f}, rules {row[f'recall@10% {RULES}']:.3f}"
+              + (f"; strongest single input {row['strongest_input']} {row['strongest_input_auc']:.3f}"
+                 if isinstance(row.get("strongest_input"), str) else "")
               for group, row in groups.iterrows()]
     lines.append(f"  cases the official channels found {LATE_DISCOVERY_DAYS} days or more later "
                  f"({int(late['positives'])}, {late['share_of_positives']:.0%} of positives): "
