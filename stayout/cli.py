@@ -203,7 +203,10 @@ def _models(args: argparse.Namespace) -> int:
         print(f"version {found.version:>3}  {aliases:<20} roc_auc {metrics.get('roc_auc', float('nan')):.4f}  "
               f"recall@capacity {metrics.get('recall_at_capacity', float('nan')):.4f}  "
               f"recall@10% {metrics.get('recall_at_10pct', float('nan')):.4f}  "
-              f"ece {metrics.get('ece', float('nan')):.4f}  run {found.run_id}")
+              f"ece {metrics.get('ece', float('nan')):.4f}  learned until {found.tags.get('learned_until', '?')}  "
+              f"label {found.tags.get('label', '?')}  run {found.run_id}")
+    print("(figures of each version's evaluated twin on its test window; the version itself is refitted on the "
+          "dates up to `learned until`)")
     return 0
 
 
