@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from features.household_months import line_at_month_ends, members_at_month_ends
-from features.history import latest_versions
-from features.monthly import MonthlyAmounts
+from features.monthly import SURVEY, MonthlyAmounts
+from features.timeline import first_of_runs
 
 LOOKBACK_MONTHS = 48       # four yearly assessments back
 RUN_MONTHS = 12
@@ -42,35 +42,61 @@ class Assessments:
     assessed_months: np.ndarray    # per household: months assessed in the last 24 before D's month
 
 
-def latest_assessments(income: MonthlyAmounts, members, lines, county, index, as_of, as_of_month: int) -> Assessments:
-    """The assessments known at `as_of` (rows recorded before it) of every household code."""
-    first = as_of_month - LOOKBACK_MONTHS
-    n = len(index)
-    winners = income.winners(as_of, first, as_of_month - 1)
-    monthly = income.grid(winners, first, LOOKBACK_MONTHS, n)
-    assessed = income.assessed(as_of, first, LOOKBACK_MONTHS, n)
+@dataclass(frozen=True)
+class KnownIncome:
+    """The income rows known at D for the months `first`..`first + months - 1`: every known
+    position and the winners of each household, month and source (one pass over the rows)."""
+
+    first: int
+    months: int
+    known: np.ndarray
+    winners: np.ndarray
+
+    @classmethod
+    def at(cls, income: MonthlyAmounts, as_of, as_of_month: int, months: int) -> "KnownIncome":
+        first = as_of_month - months
+        known = income.known(as_of, first, as_of_month - 1)
+        return cls(first, months, known, known[first_of_runs(income.group_start[known])])
+
+
+def latest_assessments(income: MonthlyAmounts, rows: KnownIncome, latest_members, latest_lines, county,
+                       index) -> Assessments:
+    """The assessments of every household code in the rows known at D (`rows`, LOOKBACK_MONTHS
+    long), with the latest member and line rows known at D."""
+    first, n = rows.first, len(index)
+    monthly = income.grid(rows.winners, first, LOOKBACK_MONTHS, n)
+    survey = rows.known[income.source_rank[rows.known] == SURVEY]
+    assessed = income.grid(survey, first, LOOKBACK_MONTHS, n, weights=False) > 0
     ends = _run_ends(assessed)
     income_to = _cumulative(monthly)
-    present = members_at_month_ends(latest_versions(members, "person_id", as_of), index, first, LOOKBACK_MONTHS)
-    line = line_at_month_ends(latest_versions(lines, ["county_code", "year"], as_of), county, first,
-                              LOOKBACK_MONTHS, carry_forward=True)
-    rows = np.arange(n)[:, None]
+    present = members_at_month_ends(latest_members, index, first, LOOKBACK_MONTHS)
+    line = line_at_month_ends(latest_lines, county, first, LOOKBACK_MONTHS, carry_forward=True)
+    households = np.arange(n)[:, None]
     valid = ends >= 0
     column = np.where(valid, ends, 0)
-    total = np.where(valid, np.round(income_to[rows, column + 1] - income_to[rows, column + 1 - RUN_MONTHS], 2),
-                     np.nan)  # to the fen: a quarter spread over its months adds up again exactly
-    size = np.where(valid, present[rows, column], np.nan)
+    total = np.where(valid, np.round(income_to[households, column + 1] - income_to[households, column + 1 - RUN_MONTHS],
+                                     2), np.nan)  # to the fen: a quarter spread over its months adds up again exactly
+    size = np.where(valid, present[households, column], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_capita = np.where(size > 0, total / size, np.nan)
-        ratio = per_capita / np.where(valid, line[rows, column], np.nan)
-    latest = column[:, 0]
-    sources = {}
-    for name, items in SOURCE_GROUPS.items():
-        part_to = _cumulative(income.grid(winners, first, LOOKBACK_MONTHS, n, items))
-        sources[name] = np.where(valid[:, 0], part_to[rows[:, 0], latest + 1]
-                                 - part_to[rows[:, 0], latest + 1 - RUN_MONTHS], np.nan)
-    return Assessments(np.where(valid, ends + first, np.nan), total, per_capita, ratio, sources,
+        ratio = per_capita / np.where(valid, line[households, column], np.nan)
+    return Assessments(np.where(valid, ends + first, np.nan), total, per_capita, ratio,
+                       _latest_run_sources(income, rows.winners, first, column[:, 0], valid[:, 0], n),
                        assessed[:, -24:].sum(axis=1).astype(float))
+
+
+def _latest_run_sources(income: MonthlyAmounts, winners: np.ndarray, first: int, end: np.ndarray,
+                        valid: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """Income of each source group over each household's latest run, in one pass over the winners."""
+    group_of_item = np.full(len(income.items), len(SOURCE_GROUPS))
+    for position, items in enumerate(SOURCE_GROUPS.values()):
+        group_of_item[[income.items.index(item) for item in items]] = position
+    household, month = income.household[winners], income.month[winners] - first
+    in_run = valid[household] & (month <= end[household]) & (month > end[household] - RUN_MONTHS)
+    cell = household[in_run] * (len(SOURCE_GROUPS) + 1) + group_of_item[income.item[winners[in_run]]]
+    sums = np.bincount(cell, weights=income.amount[winners[in_run]], minlength=n * (len(SOURCE_GROUPS) + 1))
+    sums = sums.reshape(n, len(SOURCE_GROUPS) + 1)
+    return {name: np.where(valid, sums[:, position], np.nan) for position, name in enumerate(SOURCE_GROUPS)}
 
 
 def _cumulative(monthly: np.ndarray) -> np.ndarray:

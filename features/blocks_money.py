@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from features.assessment import SOURCE_GROUPS, latest_assessments
+from features.assessment import LOOKBACK_MONTHS, SOURCE_GROUPS, KnownIncome, latest_assessments
 from features.context import AsOf
+from features.history import latest_versions
 from features.monthly import DEPARTMENT
 
 DEPARTMENT_MONTHS = 24
@@ -28,9 +29,10 @@ def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 def income_features(ctx: AsOf) -> dict[str, np.ndarray]:
     """Per household code: every income feature of the catalogue (and the latest assessed
     household income, `_household_income_12m`, for the spending ratios)."""
-    tables = ctx.prepared.tables
-    found = latest_assessments(ctx.prepared.income, tables["members"], tables["monitoring_lines"], ctx.county,
-                               ctx.prepared.index, ctx.as_of, ctx.month)
+    income = ctx.prepared.income
+    rows = KnownIncome.at(income, ctx.as_of, ctx.month, LOOKBACK_MONTHS)
+    lines = latest_versions(ctx.prepared.tables["monitoring_lines"], ["county_code", "year"], ctx.as_of)
+    found = latest_assessments(income, rows, ctx.latest_members, lines, ctx.county, ctx.prepared.index)
     ratio = found.line_ratio
     below = (ratio < 1.0).sum(axis=1).astype(float)
     out = {
@@ -43,18 +45,18 @@ def income_features(ctx: AsOf) -> dict[str, np.ndarray]:
     }
     for name in SOURCE_GROUPS:
         out[f"share_{name}"] = _divide(found.source_income[name], found.household_income[:, 0])
-    out.update(_department_features(ctx))
+    out.update(_department_features(ctx, rows))
     out["_household_income_12m"] = found.household_income[:, 0]
     return out
 
 
-def _department_features(ctx: AsOf) -> dict[str, np.ndarray]:
+def _department_features(ctx: AsOf, rows: KnownIncome) -> dict[str, np.ndarray]:
     """Transfers as departments report them: the last 12 months, and the latest 3 reported months
     against the 3 before them (per person and year, over the line)."""
     income, n = ctx.prepared.income, ctx.n
     first = ctx.month - DEPARTMENT_MONTHS
-    winners = income.winners(ctx.as_of, first, ctx.month - 1)
-    department = winners[income.source_rank[winners] == DEPARTMENT]
+    winners = rows.winners
+    department = winners[(income.source_rank[winners] == DEPARTMENT) & (income.month[winners] >= first)]
     monthly = income.grid(department, first, DEPARTMENT_MONTHS, n, DEPARTMENT_TRANSFERS)
     reported = income.grid(department, first, DEPARTMENT_MONTHS, n, DEPARTMENT_TRANSFERS, weights=False) > 0
     dibao = income.grid(department, first, DEPARTMENT_MONTHS, n, ("dibao",), weights=False) > 0

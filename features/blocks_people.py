@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from features.context import AsOf
-from features.history import ages, latest_versions
+from features.history import ages
 
 ELDERLY_AGE = 60
 CHILD_AGE = 16
@@ -66,7 +66,7 @@ def _head_value(ctx: AsOf, head: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def _movements(ctx: AsOf) -> dict[str, np.ndarray]:
     """Members who joined or left in the 12 months before the as-of date (latest known rows)."""
-    latest = latest_versions(ctx.prepared.tables["members"], "person_id", ctx.as_of)
+    latest = ctx.latest_members
     codes = ctx.prepared.index.codes(latest["household_id"])
     start = ctx.months_ago(12)
     joined = ((latest["joined_on"] >= start) & (latest["joined_on"] < ctx.as_of)).to_numpy()

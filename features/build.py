@@ -16,13 +16,14 @@ KEY_COLUMNS = ("household_id", "as_of")
 
 
 def build_features(tables: dict[str, pd.DataFrame], as_of_dates: Iterable[pd.Timestamp],
-                   progress: Callable[[Iterable], Iterable] | None = None) -> pd.DataFrame:
+                   progress: Callable[[Iterable], Iterable] | None = None,
+                   prepared: PreparedExport | None = None) -> pd.DataFrame:
     """One row per cohort household and as-of date: `household_id`, `as_of`, then the catalogue.
 
     Pure: `tables` (validated contract tables) are not modified. The work every date shares
     (household codes, sorted monthly amounts) is done once.
     """
-    prepared = PreparedExport.prepare(tables)
+    prepared = prepared if prepared is not None else PreparedExport.prepare(tables)
     dates = [pd.Timestamp(d) for d in as_of_dates]
     frames = [features_as_of(prepared, as_of) for as_of in (progress(dates) if progress else dates)]
     return pd.concat(frames, ignore_index=True) if frames else empty_features()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from features.history import cohort, latest_versions, present_members
+from features.history import cohort_of, latest_versions, present_of
 from features.monthly import MonthlyAmounts
 from features.timeline import HouseholdIndex, month_of
 
@@ -48,6 +48,7 @@ class AsOf:
     households: pd.DataFrame         # cohort: latest household rows
     codes: np.ndarray                # household codes of the cohort rows
     all_households: pd.DataFrame     # latest rows of every household existing at as_of
+    latest_members: pd.DataFrame     # latest rows of every member known at as_of (present or not)
     members: pd.DataFrame            # present members (latest rows)
     member_codes: np.ndarray
     size: np.ndarray                 # members present, per household code
@@ -74,16 +75,17 @@ class AsOf:
 def as_of_context(prepared: PreparedExport, as_of: pd.Timestamp) -> AsOf:
     tables = prepared.tables
     as_of = pd.Timestamp(as_of)
-    members = present_members(tables["members"], as_of)
+    latest_members = latest_versions(tables["members"], "person_id", as_of)
+    members = present_of(latest_members, as_of)
     member_codes = prepared.index.codes(members["household_id"])
     latest = latest_versions(tables["households"], "household_id", as_of)
     existing = latest[latest["dissolved_on"].isna() | (latest["dissolved_on"] >= as_of)].reset_index(drop=True)
-    in_cohort = cohort(tables["households"], tables["cases"], as_of)
+    in_cohort = cohort_of(latest, tables["cases"], as_of)
     n = len(prepared.index)
     county, line, prev_income = _lines_per_household(prepared, latest, as_of, n)
     size = np.bincount(member_codes[member_codes >= 0], minlength=n).astype(float)
-    return AsOf(prepared, as_of, in_cohort, prepared.index.codes(in_cohort["household_id"]), existing, members,
-                member_codes, size, line, prev_income, county)
+    return AsOf(prepared, as_of, in_cohort, prepared.index.codes(in_cohort["household_id"]), existing,
+                latest_members, members, member_codes, size, line, prev_income, county)
 
 
 def _lines_per_household(prepared: PreparedExport, households: pd.DataFrame, as_of: pd.Timestamp, n: int):

@@ -19,12 +19,13 @@ from features.timeline import HouseholdIndex
 TYPES = ("ex_poor", "ordinary")
 
 
-def need_coverage(tables: dict[str, pd.DataFrame], dates: Iterable[pd.Timestamp]) -> pd.DataFrame:
+def need_coverage(tables: dict[str, pd.DataFrame], dates: Iterable[pd.Timestamp],
+                  grid: NeedGrid | None = None) -> pd.DataFrame:
     """Per as-of date (hindsight, whether final or not): cohort size, the share of the cohort whose
     `need` is known, the same by household type, the `need` rate among the known, and the share
     with a case identified within 12 months."""
-    index = HouseholdIndex.from_tables(tables)
-    grid = NeedGrid.build(tables, index)
+    grid = grid if grid is not None else NeedGrid.build(tables, HouseholdIndex.from_tables(tables))
+    index = grid.index
     rows = []
     for as_of in dates:
         members = cohort(tables["households"], tables["cases"], as_of)

@@ -31,7 +31,12 @@ def open_case_households(cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.Index:
 
 def cohort(households: pd.DataFrame, cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Latest household rows of the cohort at `as_of`: existing, and not an open monitoring case."""
-    latest = latest_versions(households, "household_id", as_of)
+    return cohort_of(latest_versions(households, "household_id", as_of), cases, as_of)
+
+
+def cohort_of(latest_households: pd.DataFrame, cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """`cohort` from the latest household rows known at `as_of`, already at hand."""
+    latest = latest_households
     exists = latest["dissolved_on"].isna() | (latest["dissolved_on"] >= as_of)
     not_monitored = ~latest["household_id"].isin(open_case_households(cases, as_of))
     return latest[exists & not_monitored].reset_index(drop=True)
@@ -39,7 +44,12 @@ def cohort(households: pd.DataFrame, cases: pd.DataFrame, as_of: pd.Timestamp) -
 
 def present_members(members: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Latest known rows of the members in their household on the day before `as_of`."""
-    latest = latest_versions(members, "person_id", as_of)
+    return present_of(latest_versions(members, "person_id", as_of), as_of)
+
+
+def present_of(latest_members: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """`present_members` from the latest member rows known at `as_of`, already at hand."""
+    latest = latest_members
     present = (latest["joined_on"] < as_of) & (latest["left_on"].isna() | (latest["left_on"] >= as_of))
     return latest[present].reset_index(drop=True)
 

@@ -51,8 +51,10 @@ class NeedGrid:
     index: HouseholdIndex
 
     @classmethod
-    def build(cls, tables: dict[str, pd.DataFrame], index: HouseholdIndex) -> "NeedGrid":
-        income = MonthlyAmounts.prepare(tables["income"], "source", index)
+    def build(cls, tables: dict[str, pd.DataFrame], index: HouseholdIndex,
+              income: MonthlyAmounts | None = None) -> "NeedGrid":
+        """From the tables; `income` is their income already prepared for `index`, when at hand."""
+        income = income if income is not None else MonthlyAmounts.prepare(tables["income"], "source", index)
         covered = income.month_range()
         first, last = covered if covered else (0, 0)
         months = last - first + 1
@@ -101,10 +103,11 @@ def admin_labels(cases: pd.DataFrame, households: pd.Series, as_of: pd.Timestamp
 
 
 def attach_labels(features: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                  exported_at: pd.Timestamp | None = None) -> pd.DataFrame:
-    """`features` with the four label columns; rows whose label is not final get nulls."""
-    index = HouseholdIndex.from_tables(tables)
-    grid = NeedGrid.build(tables, index)
+                  exported_at: pd.Timestamp | None = None, grid: NeedGrid | None = None) -> pd.DataFrame:
+    """`features` with the four label columns; rows whose label is not final get nulls. `grid` is
+    the tables' `NeedGrid`, when already built."""
+    grid = grid if grid is not None else NeedGrid.build(tables, HouseholdIndex.from_tables(tables))
+    index = grid.index
     end = data_end(tables, exported_at)
     parts = []
     for as_of, rows in features.groupby("as_of", sort=False):

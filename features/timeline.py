@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from features.text_bytes import positions_among
 
 
 def month_number(dates: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
@@ -51,8 +55,17 @@ class HouseholdIndex:
         return len(self.ids)
 
     def codes(self, household_ids: pd.Series) -> np.ndarray:
-        """Codes of `household_ids` (-1 for an id the households table lacks)."""
-        return self.ids.get_indexer(household_ids.astype("str"))
+        """Codes of `household_ids` (-1 for an id the households table lacks), looked up on the
+        ids' bytes (`features.text_bytes`), without a Python object per row."""
+        if not len(household_ids):
+            return np.zeros(0, dtype=np.int64)
+        values = pa.array(household_ids.astype("str"), pa.large_string())
+        values = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+        return positions_among(values, self._keys).astype(np.int64)
+
+    @cached_property
+    def _keys(self) -> pa.Array:
+        return pa.array(self.ids.astype("str"), pa.large_string())
 
 
 def first_of_runs(values: np.ndarray) -> np.ndarray:

@@ -146,6 +146,8 @@ def _features(args: argparse.Namespace) -> int:
 
 
 def _splits(args: argparse.Namespace) -> int:
+    from features.context import PreparedExport
+    from features.labels import NeedGrid
     from features.read import read_export
     from training.config import load_config
     from training.dataset import labelled_frame
@@ -154,8 +156,11 @@ def _splits(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
-    plan = plan_splits(export.tables, config.splits, export.exported_at)
-    schedule = describe_plan(plan, labelled_frame(export.tables, plan, exported_at=export.exported_at))
+    prepared = PreparedExport.prepare(export.tables)
+    grid = NeedGrid.build(export.tables, prepared.index, prepared.income)
+    plan = plan_splits(export.tables, config.splits, export.exported_at, grid)
+    schedule = describe_plan(plan, labelled_frame(export.tables, plan, exported_at=export.exported_at,
+                                                  prepared=prepared, grid=grid))
     print(plan_report(plan, schedule))
     print(known_need_report(schedule))
     return 0

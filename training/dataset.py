@@ -8,7 +8,8 @@ import pandas as pd
 
 from features.build import build_features
 from features.history import latest_versions
-from features.labels import HORIZON_MONTHS, attach_labels
+from features.context import PreparedExport
+from features.labels import HORIZON_MONTHS, NeedGrid, attach_labels
 from training.splits import SplitPlan
 
 EVALUATION_COLUMNS = ("township_code", "county_code", "case_discovered_on", "disabled_member", "part", "refit_part")
@@ -16,7 +17,8 @@ EVALUATION_COLUMNS = ("township_code", "county_code", "case_discovered_on", "dis
 
 def labelled_frame(tables: dict[str, pd.DataFrame], plan: SplitPlan,
                    progress: Callable[[Iterable], Iterable] | None = None,
-                   exported_at: pd.Timestamp | None = None) -> pd.DataFrame:
+                   exported_at: pd.Timestamp | None = None, prepared: PreparedExport | None = None,
+                   grid: NeedGrid | None = None) -> pd.DataFrame:
     """Features and labels of every planned date (built in one call), plus the evaluation columns.
 
     `relapse_12m` is the plan's label: with `plan.label == "admin"` it is `label_admin`, and the
@@ -24,7 +26,8 @@ def labelled_frame(tables: dict[str, pd.DataFrame], plan: SplitPlan,
     refit (a date only the refit learns from); `refit_part` says train or validation for the rows
     the refitted model learns from, and is empty for the others (and for held-out counties).
     """
-    frame = attach_labels(build_features(tables, plan.all_dates, progress=progress), tables, exported_at)
+    frame = attach_labels(build_features(tables, plan.all_dates, progress=progress, prepared=prepared), tables,
+                          exported_at, grid)
     if plan.label == "admin":
         frame["relapse_12m_contract"] = frame["relapse_12m"]
         frame["relapse_12m"] = frame["label_admin"]

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from features.catalogue import FEATURES, model_features
+from features.context import PreparedExport
+from features.labels import NeedGrid
 from models import registry
 from training import plots
 from training.baselines import rule_scores
@@ -65,8 +67,10 @@ def data_snapshot_hash(tables: dict[str, pd.DataFrame]) -> str:
 def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
           progress: Callable[[Iterable], Iterable] | None = None,
           exported_at: pd.Timestamp | None = None) -> TrainingResult:
-    plan = plan_splits(tables, config.splits, exported_at)
-    frame = labelled_frame(tables, plan, progress=progress, exported_at=exported_at)
+    prepared = PreparedExport.prepare(tables)   # the export's work shared by the plan, features and labels
+    grid = NeedGrid.build(tables, prepared.index, prepared.income)
+    plan = plan_splits(tables, config.splits, exported_at, grid)
+    frame = labelled_frame(tables, plan, progress=progress, exported_at=exported_at, prepared=prepared, grid=grid)
     train_rows, valid_rows, test = part(frame, "train"), part(frame, "validation"), part(frame, "test")
     names = model_features(config.include_protected)
     evaluated = fit_bundle(train_rows, valid_rows, names, config.model, config.seed)

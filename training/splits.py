@@ -24,7 +24,7 @@ from typing import Literal
 import pandas as pd
 
 from features.coverage import need_coverage
-from features.labels import HORIZON_MONTHS, data_end, is_final
+from features.labels import HORIZON_MONTHS, NeedGrid, data_end, is_final
 from stayout.errors import InputError
 from training.config import SplitConfig
 
@@ -83,14 +83,14 @@ def export_start(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
 
 
 def plan_splits(tables: dict[str, pd.DataFrame], config: SplitConfig,
-                exported_at: pd.Timestamp | None = None) -> SplitPlan:
+                exported_at: pd.Timestamp | None = None, grid: NeedGrid | None = None) -> SplitPlan:
     end = data_end(tables, exported_at)
     start = export_start(tables)
     final = [d for d in pd.date_range(start, end, freq="MS") if is_final(d, end)]
     if len(final) < config.test_dates:
         raise InputError(f"the export ends {end:%Y-%m-%d}: too short for {config.test_dates} test dates with final "
                          "labels (an as-of date's label is final 12 months and 90 days later); give a longer export")
-    coverage = need_coverage(tables, final)
+    coverage = need_coverage(tables, final, grid)
     best = float(coverage["need_known"].quantile(SETTLED_REFERENCE_QUANTILE))
     settled = settled_dates(coverage)
     has_cases = int(coverage["admin_positives"].sum()) > 0
