@@ -101,3 +101,13 @@ def test_the_strongest_input_inside_each_group_is_named_when_it_decides_alone():
     audit = predictability_audit(frame.assign(score=frame["group_only"]), ["noise", "no_one_can_work"], ["score"])
     assert any("inside ordinary households no_one_can_work alone" in note for note in audit["notes"])
     assert not any("inside formerly poor households" in note for note in audit["notes"])
+
+
+def test_single_feature_auc_equals_the_pooled_roc_auc_with_ties_and_gaps():
+    from training.metrics import roc_auc
+
+    rng = np.random.default_rng(5)
+    values = pd.Series(np.round(rng.normal(size=3000), 1)).where(rng.random(3000) > 0.1)
+    y = pd.Series(rng.random(3000) < 0.2 + 0.1 * (values.fillna(-9) > 0))
+    expected = roc_auc(y, values.fillna(values.min() - 1.0))
+    assert single_feature_auc(values, y) == pytest.approx(max(expected, 1 - expected), abs=1e-12)

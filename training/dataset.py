@@ -34,7 +34,7 @@ def labelled_frame(tables: dict[str, pd.DataFrame], plan: SplitPlan,
     frame = frame.merge(_places(tables, plan.all_dates), on=["household_id", "as_of"], how="left")
     frame["case_discovered_on"] = _first_case_discovered(tables["cases"], frame)
     frame["disabled_member"] = frame["disabled_members"] > 0
-    frame["part"] = [plan.part_of(d) for d in frame["as_of"]]
+    frame["part"] = frame["as_of"].map({d: plan.part_of(d) for d in plan.all_dates}).astype("str")
     refit = {**{d: "train" for d in plan.refit_train}, **{d: "validation" for d in plan.refit_validation}}
     frame["refit_part"] = frame["as_of"].map(refit).astype(object).fillna("").astype("str")
     held_out = frame["county_code"].isin(plan.holdout_counties)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from training.metrics import LABEL, precision_recall_at_k, require_columns, roc_auc
 
@@ -30,13 +31,28 @@ GROUP_NAMES = {True: "formerly poor", False: "ordinary"}
 def single_feature_auc(values: pd.Series, positive: pd.Series) -> float:
     """ROC-AUC of one feature used alone, in its better direction (0.5-1.0); missing values rank
     with the lowest; NaN when the feature is constant or a class is absent."""
+    ranks = _ranks(values)
+    return _auc_from_ranks(ranks, np.asarray(positive, dtype=bool)) if ranks is not None else float("nan")
+
+
+def _ranks(values: pd.Series) -> np.ndarray | None:
+    """Average ranks of the values (missing ones tied below the lowest); None for a constant."""
     numbers = pd.to_numeric(values.astype("float64") if values.dtype == "boolean" else values, errors="coerce")
-    numbers = numbers.astype(float)
-    if numbers.nunique(dropna=True) < 2:
+    numbers = numbers.to_numpy(dtype=float, na_value=np.nan)
+    known = numbers[~np.isnan(numbers)]
+    if len(known) == 0 or known.min() == known.max():
+        return None
+    return rankdata(np.where(np.isnan(numbers), known.min() - 1.0, numbers))
+
+
+def _auc_from_ranks(ranks: np.ndarray, positive: np.ndarray) -> float:
+    """Mann-Whitney ROC-AUC from average ranks (ties count half), in the better direction."""
+    positives = int(positive.sum())
+    negatives = len(positive) - positives
+    if not positives or not negatives:
         return float("nan")
-    filled = numbers.fillna(float(np.nanmin(numbers.to_numpy())) - 1.0)
-    auc = roc_auc(positive, filled)
-    return float(max(auc, 1.0 - auc)) if np.isfinite(auc) else float("nan")
+    auc = (ranks[positive].sum() - positives * (positives + 1) / 2) / (positives * negatives)
+    return float(max(auc, 1.0 - auc))
 
 
 def single_feature_scan(frame: pd.DataFrame, features: Sequence[str], top: int = 10) -> pd.DataFrame:
@@ -54,8 +70,12 @@ def single_feature_scan(frame: pd.DataFrame, features: Sequence[str], top: int =
         column = frame[name]
         if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)):
             continue
-        rows.append({"feature": name, **{key: single_feature_auc(column[known], y[known])
-                                         for key, (y, known) in parts.items()}})
+        everywhere, where_need_known = _ranks(column), _ranks(column[parts["auc_need"][1]])
+        row = {"feature": name}
+        for key, (y, known) in parts.items():
+            ranks = where_need_known if key == "auc_need" else everywhere
+            row[key] = _auc_from_ranks(ranks, y.to_numpy()[known]) if ranks is not None else np.nan
+        rows.append(row)
     table = pd.DataFrame(rows, columns=["feature", *parts])
     table = table.sort_values(["auc", "feature"], ascending=[False, True], na_position="last").head(top)
     table["suspicious"] = table[list(parts)].max(axis=1) >= SUSPICIOUS_AUC
