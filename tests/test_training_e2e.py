@@ -51,6 +51,7 @@ def test_train_register_promote_reload(county, tmp_path, capsys):
                    "rules_recall_at_10pct", "logistic_roc_auc", "max_single_feature_auc", "roc_auc_formerly_poor"):
         assert metric in run.data.metrics, metric
     assert {"config_hash", "data_snapshot", "seed"} <= set(run.data.tags)
+    assert run.data.tags["label_schema"] == "2" and run.data.tags["feature_schema"] == "2"
     artifacts = {a.path for a in mlflow.artifacts.list_artifacts(run_id=first.run_id, artifact_path="plots")}
     assert {"plots/roc.png", "plots/calibration.png", "plots/fairness.png"} <= artifacts
     audit = mlflow.artifacts.load_dict(f"runs:/{first.run_id}/predictability.json")

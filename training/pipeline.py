@@ -19,7 +19,8 @@ import pandas as pd
 
 from features.catalogue import FEATURES, model_features
 from features.context import PreparedExport
-from features.labels import NeedGrid
+from features.contract import CONTRACT_VERSION
+from features.labels import LABEL_SCHEMA_VERSION, NeedGrid
 from models import registry
 from training import plots
 from training.baselines import rule_scores
@@ -137,6 +138,7 @@ def _log_run(config, tables, plan, schedule, bundle, results, audit_model, test)
     mlflow.log_params(_flat_params(config.resolved()))
     mlflow.set_tags({"config_hash": config.digest(), "data_snapshot": data_snapshot_hash(tables),
                      "seed": str(config.seed), "feature_schema": bundle.schema_version,
+                     "label_schema": LABEL_SCHEMA_VERSION, "contract_version": CONTRACT_VERSION,
                      "best_iteration": str(bundle.info["best_iteration"]), "label": plan.label,
                      "evaluation": plan.evaluation, "learned_until": f"{plan.learned_until:%Y-%m-%d}",
                      "plan.notes": " | ".join(plan.notes)[:4900]})
