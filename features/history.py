@@ -57,3 +57,12 @@ def present_of(latest_members: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFram
 def ages(members: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     """Age in whole years reached in the as-of year (birth year is all the contract holds)."""
     return pd.Timestamp(as_of).year - members["birth_year"].astype("int64")
+
+
+def running_measures(assistance: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, set[str]]:
+    """Per household, the assistance measures running at `as_of` as known then (started before it,
+    not ended before it)."""
+    known = known_before(assistance, as_of)
+    running = known[(known["start_on"] < as_of) & ~(known["end_on"] < as_of).fillna(False).astype(bool)]
+    return {str(household): set(map(str, measures))
+            for household, measures in running.groupby("household_id", observed=True)["measure"]}

@@ -14,6 +14,8 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
 from features.catalogue import FEATURE_SCHEMA_VERSION
+from models.bands import Bands
+from stayout.errors import InputError
 
 
 @dataclass
@@ -23,6 +25,7 @@ class ModelBundle:
     calibrator: IsotonicRegression | LogisticRegression
     schema_version: str = FEATURE_SCHEMA_VERSION
     info: dict = field(default_factory=dict)
+    bands: Bands | None = None       # score bands and tiers fixed at training (None on older bundles)
 
     def matrix(self, features: pd.DataFrame) -> np.ndarray:
         return feature_matrix(features, self.feature_names)
@@ -34,6 +37,14 @@ class ModelBundle:
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Calibrated probability of relapse within 12 months, one per row."""
         return calibrate(self.calibrator, self.raw_scores(features))
+
+    def band_and_tier(self, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Band 1-20 and tier of calibrated scores, as fixed when the model was trained."""
+        if self.bands is None:
+            raise InputError("this model version was trained before score bands existed; train it again with "
+                             "`stayout train` (or choose a newer version with --model-alias)")
+        bands = self.bands.band(scores)
+        return bands, self.bands.tier(bands)
 
 
 def feature_matrix(features: pd.DataFrame, feature_names: tuple[str, ...]) -> np.ndarray:

@@ -73,6 +73,19 @@ def _build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--force", action="store_true", help="promote even if the gate refuses (recorded)")
     promote.set_defaults(handler=_promote)
 
+    explain = commands.add_parser("explain", help="score, band, reasons and measures of households at a date")
+    explain.add_argument("data_dir", type=Path)
+    explain.add_argument("--as-of", required=True, metavar="YYYY-MM-DD")
+    chosen = explain.add_mutually_exclusive_group()
+    chosen.add_argument("--household", action="append", metavar="ID", help="a household id (repeatable)")
+    chosen.add_argument("--top", type=int, default=None, help="the N highest scores of the cohort (default 20)")
+    explain.add_argument("--model-alias", default="champion", help="registered alias or version to use")
+    explain.add_argument("--lang", choices=("zh", "en"), default="zh")
+    explain.add_argument("--protective", action="store_true", help="also the families that lower the score most")
+    explain.add_argument("--out", type=Path, default=None, help="write JSON lines here instead of printing")
+    explain.add_argument("--config", type=Path, default=None, help="training config (reason settings)")
+    explain.set_defaults(handler=_explain)
+
     models = commands.add_parser("models", help="registered model versions with aliases and key metrics")
     models.add_argument("--config", type=Path, default=None)
     models.set_defaults(handler=_models)
@@ -213,6 +226,55 @@ def _models(args: argparse.Namespace) -> int:
     print("(figures of each version's evaluated twin on its test window; the version itself is refitted on the "
           "dates up to `learned until`)")
     return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    import json
+
+    import pandas as pd
+
+    from features.read import read_export
+    from models import registry
+    from models.household_reasons import ReasonSettings, explain_cohort
+    from models.reasons import ReasonBook
+    from training.config import load_config
+
+    config = load_config(args.config)
+    try:
+        as_of = pd.Timestamp(args.as_of)
+    except ValueError as exc:
+        raise InputError(f"--as-of {args.as_of!r} is not a date; write it as 2024-06-01") from exc
+    export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
+    _report_quarantine(export)
+    bundle, found = registry.load_bundle(config.registered_model, args.model_alias)
+    settings = ReasonSettings(config.explanations.reason_min_contribution, config.explanations.max_reasons,
+                              args.protective)
+    model = {"model": config.registered_model, "model_version": found.version, "feature_schema": bundle.schema_version}
+    records = explain_cohort(export.tables, as_of, bundle, ReasonBook.load(), args.household, args.top, settings,
+                             model)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        print(f"wrote {len(records)} households to {args.out}")
+        return 0
+    for number, record in enumerate(records, 1):
+        print(_explanation_text(number, record, args.lang))
+    return 0
+
+
+def _explanation_text(number: int, record: dict, lang: str) -> str:
+    words = {"zh": ("户", "风险", "档", "等级", "原因", "建议措施", "已享受", "无明显风险原因"),
+             "en": ("household", "score", "band", "tier", "reasons", "suggested measures", "already received",
+                    "no reason above the threshold")}[lang]
+    lines = [f"{number}. {words[0]} {record['household_id']}  {words[1]} {record['score']:.3f}  "
+             f"{words[2]} {record['band']}  {words[3]} {record['tier']}  (v{record['model_version']})"]
+    lines += [f"   - [{r['code']}] {r[lang]} (+{r['contribution']:.2f})" for r in record["reasons"]] or \
+        [f"   - {words[7]}"]
+    lines += [f"   ~ [{r['code']}] {r[lang]} ({r['contribution']:.2f})" for r in record.get("protective", [])]
+    if record["measures"]:
+        lines.append(f"   {words[5]}: " + "; ".join(m[lang] + (f" ({words[6]})" if m["received"] else "")
+                                                  for m in record["measures"]))
+    return "\n".join(lines)
 
 
 def _report_quarantine(export) -> None:

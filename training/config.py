@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from stayout.errors import ConfigError
 
@@ -48,6 +48,20 @@ class EvaluationConfig(_Strict):
     bootstrap_samples: int = Field(200, ge=10)
 
 
+class ExplanationConfig(_Strict):
+    tiers: dict[str, int] = Field({"high": 17, "medium": 11, "low": 1},
+                                  description="tier name -> its lowest band (1-20); a band takes the highest tier it reaches")
+    reason_min_contribution: float = Field(0.05, ge=0, description="a reason's smallest contribution (log-odds)")
+    max_reasons: int = Field(4, ge=1, le=10)
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers_cover_every_band(cls, tiers: dict[str, int]) -> dict[str, int]:
+        if not tiers or min(tiers.values()) != 1 or max(tiers.values()) > 20 or len(set(tiers.values())) < len(tiers):
+            raise ValueError("give each tier a different lowest band from 1 to 20, one of them 1")
+        return tiers
+
+
 class GateConfig(_Strict):
     recall_margin: float = Field(0.01, ge=0, description="recall at township capacity the challenger must add")
     auc_tolerance: float = Field(0.005, ge=0, description="ROC-AUC the challenger may lose")
@@ -61,6 +75,7 @@ class TrainingConfig(_Strict):
     splits: SplitConfig = SplitConfig()
     model: ModelConfig = ModelConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
+    explanations: ExplanationConfig = ExplanationConfig()
     gate: GateConfig = GateConfig()
 
     def resolved(self) -> dict:

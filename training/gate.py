@@ -78,7 +78,7 @@ def compare_with_champion(config: TrainingConfig, plan, train_rows: pd.DataFrame
                      "test dates after it, so its procedure is trained again on this run's dates")
     champion_config = _champion_config(champion, config, notes)
     twin = fit_bundle(train_rows, valid_rows, model_features(champion_config.include_protected),
-                      champion_config.model, champion_config.seed)
+                      champion_config.model, champion_config.seed, champion_config.explanations.tiers)
     comparison = _judge(config, test.assign(**{CHAMPION: twin.predict(test)}), PROCEDURES, champion, plan.test)
     comparison.notes = notes
     return comparison

@@ -74,7 +74,8 @@ def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
     frame = labelled_frame(tables, plan, progress=progress, exported_at=exported_at, prepared=prepared, grid=grid)
     train_rows, valid_rows, test = part(frame, "train"), part(frame, "validation"), part(frame, "test")
     names = model_features(config.include_protected)
-    evaluated = fit_bundle(train_rows, valid_rows, names, config.model, config.seed)
+    tiers = config.explanations.tiers
+    evaluated = fit_bundle(train_rows, valid_rows, names, config.model, config.seed, tiers)
     logistic = fit_logistic(train_rows, names, config.seed)
     test = test.assign(**{MODEL: evaluated.predict(test), RULES: rule_scores(test).to_numpy(),
                           LOGISTIC: logistic_scores(logistic, test, names)})
@@ -89,7 +90,7 @@ def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
     audit = predictability_audit(test, names, list(SCORES))
     gate = compare_with_champion(config, plan, train_rows, valid_rows, test)
     refit = fit_bundle(part(frame, "train", "refit_part"), part(frame, "validation", "refit_part"), names,
-                       config.model, config.seed)
+                       config.model, config.seed, tiers)
     refit.info.update(learned_until=f"{plan.learned_until:%Y-%m-%d}", label=plan.label,
                       evaluated_best_iteration=evaluated.info["best_iteration"])
     schedule = describe_plan(plan, frame)
