@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from features.catalogue import FAMILY_LABELS
 from features.read import read_export
 from models import registry
 from stayout.cli import main
@@ -53,7 +54,9 @@ def test_train_register_promote_reload(county, tmp_path, capsys):
     assert {"config_hash", "data_snapshot", "seed"} <= set(run.data.tags)
     assert run.data.tags["label_schema"] == "2" and run.data.tags["feature_schema"] == "2"
     artifacts = {a.path for a in mlflow.artifacts.list_artifacts(run_id=first.run_id, artifact_path="plots")}
-    assert {"plots/roc.png", "plots/calibration.png", "plots/fairness.png"} <= artifacts
+    assert {"plots/roc.png", "plots/calibration.png", "plots/fairness.png", "plots/shap_summary.png"} <= artifacts
+    view = mlflow.artifacts.load_dict(f"runs:/{first.run_id}/explanations_global.json")
+    assert set(view["mean_abs_contribution_by_family"]) <= set(FAMILY_LABELS) and view["rows"] > 0
     audit = mlflow.artifacts.load_dict(f"runs:/{first.run_id}/predictability.json")
     assert {"notes", "single_features", "within_groups", "late_discoveries"} <= set(audit)
 

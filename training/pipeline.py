@@ -29,6 +29,7 @@ from training.config import TrainingConfig
 from training.dataset import labelled_frame, part
 from training.fairness import fairness_audit, fairness_flags
 from training.gate import GateComparison, compare_with_champion
+from training.global_view import global_view
 from training.metrics import comparison_table, evaluate
 from training.model import fit_bundle, fit_logistic, logistic_scores
 from training.predictability import audit_metrics, audit_record, predictability_audit
@@ -101,6 +102,9 @@ def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
         mlflow.log_dict({"model": {"flags": fairness_flags(audit_model), "audit": audit_model.to_dict("records")},
                          "gate": {"challenger": gate.challenger_flags, "champion": gate.champion_flags}},
                         "fairness.json")
+        view, figure = global_view(refit, test, config.seed)
+        mlflow.log_dict(view, "explanations_global.json")
+        mlflow.log_figure(figure, "plots/shap_summary.png")
         version = registry.log_and_register(refit, config.registered_model)
         registry.set_version_tags(config.registered_model, version,
                                   {"learned_until": f"{plan.learned_until:%Y-%m-%d}", "label": plan.label,
