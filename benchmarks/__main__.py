@@ -5,14 +5,14 @@ import argparse
 import os
 from pathlib import Path
 
-from benchmarks import bench_features, bench_simulate, bench_training, bench_validation
+from benchmarks import bench_explain, bench_features, bench_simulate, bench_training, bench_validation
 from stayout.home import OFFLINE_ENVIRONMENT
 
 
 def main() -> None:
     os.environ.update(OFFLINE_ENVIRONMENT)
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("--only", choices=("validation", "simulate", "features", "training"), default=None)
+    parser.add_argument("--only", choices=("validation", "simulate", "features", "training", "explain"), default=None)
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("STAYOUT_HOME", ".stayout")) / "bench")
     args = parser.parse_args()
     if args.only in (None, "validation"):
@@ -23,6 +23,8 @@ def main() -> None:
         bench_features.run(args.workdir / "simulated")
     if args.only in (None, "training"):
         bench_training.run(args.workdir)
+    if args.only in (None, "explain"):
+        bench_explain.run(args.workdir)   # the model the training benchmark registered
 
 
 if __name__ == "__main__":

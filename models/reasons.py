@@ -25,7 +25,8 @@ NOT_ACTIONABLE = ("past_cases", "other")
 LANGUAGES = ("zh", "en")
 UNKNOWN = {"zh": "未知", "en": "unknown"}
 FORMATS = {
-    "yuan": lambda v: f"{round(v):,}", "times": lambda v: f"{v:.1f}", "ratio": lambda v: f"{v:.2f}",
+    "yuan": lambda v: f"{round(v):,}", "times": lambda v: f"{v:.1f}" if abs(v) >= 1 else f"{v:.2f}",
+    "ratio": lambda v: f"{v:.2f}",
     "share": lambda v: f"{v:.0%}", "count": lambda v: f"{round(v)}", "months": lambda v: f"{round(v)}",
     "years": lambda v: f"{round(v)}", "mu": lambda v: f"{v:.1f}", "flag": lambda v: "",
 }

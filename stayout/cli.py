@@ -266,8 +266,10 @@ def _explanation_text(number: int, record: dict, lang: str) -> str:
     words = {"zh": ("户", "风险", "档", "等级", "原因", "建议措施", "已享受", "无明显风险原因"),
              "en": ("household", "score", "band", "tier", "reasons", "suggested measures", "already received",
                     "no reason above the threshold")}[lang]
+    tier = {"high": "高", "medium": "中", "low": "低"}.get(record["tier"], record["tier"]) if lang == "zh" else \
+        record["tier"]
     lines = [f"{number}. {words[0]} {record['household_id']}  {words[1]} {record['score']:.3f}  "
-             f"{words[2]} {record['band']}  {words[3]} {record['tier']}  (v{record['model_version']})"]
+             f"{words[2]} {record['band']}  {words[3]} {tier}  (v{record['model_version']})"]
     lines += [f"   - [{r['code']}] {r[lang]} (+{r['contribution']:.2f})" for r in record["reasons"]] or \
         [f"   - {words[7]}"]
     lines += [f"   ~ [{r['code']}] {r[lang]} ({r['contribution']:.2f})" for r in record.get("protective", [])]

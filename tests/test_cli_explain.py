@@ -1,0 +1,51 @@
+"""`stayout explain` as a case worker's supervisor runs it: the top of the list, named households, JSON lines."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from stayout.cli import main
+from synthetic.export import write_export
+from synthetic.simulate import SimulationConfig, simulate
+
+pytestmark = pytest.mark.slow
+SMALL = {"splits": {"test_dates": 2, "validation_dates": 2, "max_training_dates": 6},
+         "model": {"n_estimators": 80, "min_child_samples": 20}, "evaluation": {"bootstrap_samples": 20}}
+
+
+@pytest.fixture
+def trained(tmp_path):
+    write_export(simulate(SimulationConfig(households=1500, counties=2, start="2021-01", months=44, seed=12)),
+                 tmp_path / "county", seed=12)
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(SMALL), encoding="utf-8")
+    assert main(["-q", "train", str(tmp_path / "county"), "--config", str(config)]) == 0
+    return tmp_path / "county"
+
+
+def test_explain_the_top_households_named_ones_and_unknown_ones(trained, tmp_path, capsys):
+    capsys.readouterr()
+    out = tmp_path / "top.jsonl"
+    assert main(["-q", "explain", str(trained), "--as-of", "2024-06-01", "--top", "20", "--out", str(out)]) == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 20
+    scores = [r["score"] for r in records]
+    assert scores == sorted(scores, reverse=True) and all(1 <= r["band"] <= 20 for r in records)
+    assert all(r["model_version"] == 1 and r["tier"] in ("high", "medium", "low") for r in records)
+    reasons = [reason for r in records for reason in r["reasons"]]
+    assert reasons and all(reason["zh"] and reason["en"] and reason["measures"] for reason in reasons)
+    assert all(len(r["reasons"]) <= 4 for r in records)
+    assert not any("nan" in reason["en"].lower() for reason in reasons)
+
+    chosen = [records[3]["household_id"], records[0]["household_id"]]
+    assert main(["-q", "explain", str(trained), "--as-of", "2024-06-01", "--household", chosen[0],
+                 "--household", chosen[1], "--lang", "en"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.index(chosen[0]) < printed.index(chosen[1]) and "band" in printed
+    assert records[0]["reasons"][0]["en"] in printed if records[0]["reasons"] else True
+
+    assert main(["-q", "explain", str(trained), "--as-of", "2024-06-01", "--household", "NO-SUCH-HOUSEHOLD"]) == 2
+    assert "NO-SUCH-HOUSEHOLD" in capsys.readouterr().err
+    assert main(["-q", "explain", str(trained), "--as-of", "June 2024x"]) == 2
