@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from models.bundle import ModelBundle
+from models.changes import what_changed
 from models.explain import explain
 from models.reasons import Reason, ReasonBook, reasons
 
@@ -50,10 +51,12 @@ def _measures(found: list[Reason]) -> list[dict]:
 
 def explain_cohort(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, bundle: ModelBundle, book: ReasonBook,
                    households: list[str] | None = None, top: int | None = None,
-                   settings: ReasonSettings = ReasonSettings(), model: dict | None = None) -> list[dict]:
+                   settings: ReasonSettings = ReasonSettings(), model: dict | None = None,
+                   since: pd.Timestamp | None = None) -> list[dict]:
     """Records of the named households of the cohort at `as_of`, or of its `top` households by
     score (highest first, household id breaking ties). Every household is scored; only the
-    chosen ones are explained."""
+    chosen ones are explained. With `since`, each record also says what changed since that date
+    (`previous_score` and `changes`; none for a household not in the cohort then)."""
     from features.build import build_features
     from features.history import running_measures
     from stayout.errors import NotFoundError
@@ -71,4 +74,27 @@ def explain_cohort(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp, bundle:
         chosen = scored.sort_values(["_score", "household_id"], ascending=[False, True]).head(top or 20)
         chosen = chosen.drop(columns="_score").reset_index(drop=True)
     received = running_measures(tables["assistance"], pd.Timestamp(as_of))
-    return explain_households(bundle, chosen, book, received, settings, model)
+    records = explain_households(bundle, chosen, book, received, settings, model)
+    if since is not None:
+        _add_changes(records, tables, chosen, pd.Timestamp(since), bundle, book)
+    return records
+
+
+def _add_changes(records: list[dict], tables, chosen: pd.DataFrame, since: pd.Timestamp, bundle: ModelBundle,
+                 book: ReasonBook) -> None:
+    from features.build import build_features
+
+    earlier = build_features(tables, [since]).set_index("household_id")
+    both = [h for h in chosen["household_id"] if h in earlier.index]
+    if not both:
+        return
+    now = chosen.set_index("household_id").loc[both].reset_index()
+    then = earlier.loc[both].reset_index()
+    before, after = explain(bundle, then), explain(bundle, now)
+    changes = dict(zip(both, what_changed(before, after, now, book)))
+    previous = dict(zip(both, before.score))
+    for record in records:
+        if record["household_id"] in changes:
+            record["since"] = f"{since:%Y-%m-%d}"
+            record["previous_score"] = float(previous[record["household_id"]])
+            record["changes"] = [change.record() for change in changes[record["household_id"]]]

@@ -82,6 +82,8 @@ def _build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--model-alias", default="champion", help="registered alias or version to use")
     explain.add_argument("--lang", choices=("zh", "en"), default="zh")
     explain.add_argument("--protective", action="store_true", help="also the families that lower the score most")
+    explain.add_argument("--since", metavar="YYYY-MM-DD", default=None,
+                         help="also what changed since this earlier date (the families that moved most)")
     explain.add_argument("--out", type=Path, default=None, help="write JSON lines here instead of printing")
     explain.add_argument("--config", type=Path, default=None, help="training config (reason settings)")
     explain.set_defaults(handler=_explain)
@@ -242,8 +244,10 @@ def _explain(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     try:
         as_of = pd.Timestamp(args.as_of)
+        since = pd.Timestamp(args.since) if args.since else None
     except ValueError as exc:
-        raise InputError(f"--as-of {args.as_of!r} is not a date; write it as 2024-06-01") from exc
+        raise InputError(f"--as-of {args.as_of!r} or --since {args.since!r} is not a date; write it as 2024-06-01") \
+            from exc
     export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
     _report_quarantine(export)
     bundle, found = registry.load_bundle(config.registered_model, args.model_alias)
@@ -251,7 +255,7 @@ def _explain(args: argparse.Namespace) -> int:
                               args.protective)
     model = {"model": config.registered_model, "model_version": found.version, "feature_schema": bundle.schema_version}
     records = explain_cohort(export.tables, as_of, bundle, ReasonBook.load(), args.household, args.top, settings,
-                             model)
+                             model, since)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
@@ -276,6 +280,10 @@ def _explanation_text(number: int, record: dict, lang: str) -> str:
     if record["measures"]:
         lines.append(f"   {words[5]}: " + "; ".join(m[lang] + (f" ({words[6]})" if m["received"] else "")
                                                   for m in record["measures"]))
+    if "changes" in record:
+        since = "自" if lang == "zh" else "since"
+        lines.append(f"   {since} {record['since']}: {record['previous_score']:.3f} -> {record['score']:.3f}")
+        lines += [f"   * [{c['code']}] {c[lang]} ({c['before']:+.2f} -> {c['after']:+.2f})" for c in record["changes"]]
     return "\n".join(lines)
 
 

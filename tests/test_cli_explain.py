@@ -46,6 +46,12 @@ def test_explain_the_top_households_named_ones_and_unknown_ones(trained, tmp_pat
     assert printed.index(chosen[0]) < printed.index(chosen[1]) and "band" in printed
     assert records[0]["reasons"][0]["en"] in printed if records[0]["reasons"] else True
 
+    assert main(["-q", "explain", str(trained), "--as-of", "2024-06-01", "--household", chosen[0], "--since",
+                 "2023-06-01", "--out", str(tmp_path / "since.jsonl")]) == 0
+    since = json.loads((tmp_path / "since.jsonl").read_text(encoding="utf-8"))
+    assert since["since"] == "2023-06-01" and 0 <= since["previous_score"] <= 1
+    assert all(c["direction"] in ("raised", "lowered") and c["en"] for c in since["changes"])
+
     assert main(["-q", "explain", str(trained), "--as-of", "2024-06-01", "--household", "NO-SUCH-HOUSEHOLD"]) == 2
     assert "NO-SUCH-HOUSEHOLD" in capsys.readouterr().err
     assert main(["-q", "explain", str(trained), "--as-of", "June 2024x"]) == 2

@@ -49,7 +49,7 @@ def summary_figure(explained: Explanations, sample: pd.DataFrame, families: pd.S
                      c=colour, cmap="coolwarm", s=4, alpha=0.6, linewidths=0)
     dots.set_yticks(range(len(strongest)), list(strongest))
     dots.axvline(0, color="#7f7f7f", linewidth=0.8)
-    dots.set_xlabel("contribution to the score (log-odds); colour: low to high value of the input")
+    dots.set_xlabel("contribution (log-odds); colour: the input, low (blue) to high (red)")
     dots.set_title(f"The {len(strongest)} strongest inputs, one dot per household")
     figure.tight_layout()
     return figure
