@@ -6,6 +6,7 @@ import pandas as pd
 
 from features.catalogue import SHOCK_EVENT_TYPES
 from features.context import AsOf
+from features.facts import VILLAGE_SHARES
 from features.history import latest_versions
 from features.timeline import last_of_runs, months_between
 
@@ -126,7 +127,7 @@ def _assistance_features(ctx: AsOf) -> dict[str, np.ndarray]:
 def place_features(ctx: AsOf) -> dict[str, np.ndarray]:
     households = ctx.all_households
     codes = ctx.prepared.index.codes(households["household_id"])
-    areas = latest_versions(ctx.prepared.tables["areas"], "village_code", ctx.as_of).set_index("village_code")
+    areas = latest_versions(ctx.facts.areas, "village_code", ctx.as_of).set_index("village_code")
 
     def per_household(values) -> np.ndarray:
         out = np.full(ctx.n, np.nan)
@@ -143,24 +144,7 @@ def place_features(ctx: AsOf) -> dict[str, np.ndarray]:
         "key_county": per_household(village.map(areas["key_county"]).fillna(False).astype(bool)) == 1,
         "relocation_site": per_household(village.map(areas["relocation_site"]).fillna(False).astype(bool)) == 1,
     }
-    out.update(_village_shares(ctx, codes, village))
-    return out
-
-
-def _village_shares(ctx: AsOf, codes: np.ndarray, village: pd.Series) -> dict[str, np.ndarray]:
-    """Share of each village's existing households with a recent disaster, and with a recent case."""
-    events, e_codes = ctx.prepared.known("events", ctx.as_of)
-    disaster = events["event_type"].astype("str").str.startswith("disaster").to_numpy() & (
-        (events["occurred_on"] >= ctx.months_ago(12)) & (events["occurred_on"] < ctx.as_of)).to_numpy()
-    cases, c_codes = ctx.prepared.known("cases", ctx.as_of)
-    new_case = ((cases["identified_on"] >= ctx.months_ago(12)) & (cases["identified_on"] < ctx.as_of)).to_numpy()
-    out = {}
-    for name, hit_codes in (("village_disaster_share_12m", e_codes[disaster]),
-                            ("village_case_share_12m", c_codes[new_case])):
-        hit = np.zeros(ctx.n, dtype=bool)
-        hit[hit_codes] = True
-        share = pd.Series(hit[codes]).groupby(village.to_numpy()).transform("mean").to_numpy()
-        values = np.full(ctx.n, np.nan)
-        values[codes] = share
-        out[name] = values
+    villages = ctx.facts.villages_at(ctx.as_of)
+    for name in VILLAGE_SHARES:
+        out[name] = per_household(village.astype("str").map(villages[name]))
     return out

@@ -11,26 +11,31 @@ from features.blocks_people import member_features
 from features.blocks_records import history_features, place_features, shock_features, signal_features
 from features.catalogue import FEATURES, FEATURE_NAMES
 from features.context import PreparedExport, as_of_context
+from features.facts import Facts
 
 KEY_COLUMNS = ("household_id", "as_of")
 
 
 def build_features(tables: dict[str, pd.DataFrame], as_of_dates: Iterable[pd.Timestamp],
                    progress: Callable[[Iterable], Iterable] | None = None,
-                   prepared: PreparedExport | None = None) -> pd.DataFrame:
+                   prepared: PreparedExport | None = None, facts: Facts | None = None) -> pd.DataFrame:
     """One row per cohort household and as-of date: `household_id`, `as_of`, then the catalogue.
 
     Pure: `tables` (validated contract tables) are not modified. The work every date shares
-    (household codes, sorted monthly amounts) is done once.
+    (household codes, sorted monthly amounts) is done once. `facts` (`features.facts`) are what
+    the features need from outside the households' own records; without them they are computed
+    from `tables`, which is right only when `tables` is the whole export. A chunk of households
+    gets the facts of the whole export and then the same values as in the whole county.
     """
     prepared = prepared if prepared is not None else PreparedExport.prepare(tables)
     dates = [pd.Timestamp(d) for d in as_of_dates]
-    frames = [features_as_of(prepared, as_of) for as_of in (progress(dates) if progress else dates)]
+    facts = facts if facts is not None else Facts.from_tables(tables, dates)
+    frames = [features_as_of(prepared, as_of, facts) for as_of in (progress(dates) if progress else dates)]
     return pd.concat(frames, ignore_index=True) if frames else empty_features()
 
 
-def features_as_of(prepared: PreparedExport, as_of: pd.Timestamp) -> pd.DataFrame:
-    ctx = as_of_context(prepared, as_of)
+def features_as_of(prepared: PreparedExport, as_of: pd.Timestamp, facts: Facts) -> pd.DataFrame:
+    ctx = as_of_context(prepared, as_of, facts)
     values = income_features(ctx)
     household_income_12m = values.pop("_household_income_12m")
     values.update(spending_features(ctx, household_income_12m))

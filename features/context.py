@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from features.facts import Facts
 from features.history import cohort_of, latest_versions, present_of
 from features.monthly import MonthlyAmounts
 from features.timeline import HouseholdIndex, month_of
@@ -44,6 +45,7 @@ class AsOf:
     """Everything known at one as-of date that several feature blocks share."""
 
     prepared: PreparedExport
+    facts: Facts                     # what the features need from outside the households (lines, villages)
     as_of: pd.Timestamp
     households: pd.DataFrame         # cohort: latest household rows
     codes: np.ndarray                # household codes of the cohort rows
@@ -72,7 +74,7 @@ class AsOf:
         return np.bincount(codes, weights=weights, minlength=self.n).astype(float)
 
 
-def as_of_context(prepared: PreparedExport, as_of: pd.Timestamp) -> AsOf:
+def as_of_context(prepared: PreparedExport, as_of: pd.Timestamp, facts: Facts) -> AsOf:
     tables = prepared.tables
     as_of = pd.Timestamp(as_of)
     latest_members = latest_versions(tables["members"], "person_id", as_of)
@@ -82,16 +84,17 @@ def as_of_context(prepared: PreparedExport, as_of: pd.Timestamp) -> AsOf:
     existing = latest[latest["dissolved_on"].isna() | (latest["dissolved_on"] >= as_of)].reset_index(drop=True)
     in_cohort = cohort_of(latest, tables["cases"], as_of)
     n = len(prepared.index)
-    county, line, prev_income = _lines_per_household(prepared, latest, as_of, n)
+    county, line, prev_income = _lines_per_household(prepared, facts, latest, as_of, n)
     size = np.bincount(member_codes[member_codes >= 0], minlength=n).astype(float)
-    return AsOf(prepared, as_of, in_cohort, prepared.index.codes(in_cohort["household_id"]), existing,
+    return AsOf(prepared, facts, as_of, in_cohort, prepared.index.codes(in_cohort["household_id"]), existing,
                 latest_members, members, member_codes, size, line, prev_income, county)
 
 
-def _lines_per_household(prepared: PreparedExport, households: pd.DataFrame, as_of: pd.Timestamp, n: int):
+def _lines_per_household(prepared: PreparedExport, facts: Facts, households: pd.DataFrame, as_of: pd.Timestamp,
+                         n: int):
     """County, monitoring line and last year's rural income for each household, as known at `as_of`."""
-    areas = latest_versions(prepared.tables["areas"], "village_code", as_of)
-    lines = latest_versions(prepared.tables["monitoring_lines"], ["county_code", "year"], as_of)
+    areas = latest_versions(facts.areas, "village_code", as_of)
+    lines = latest_versions(facts.monitoring_lines, ["county_code", "year"], as_of)
     lines = lines[lines["year"] <= as_of.year].sort_values("year").drop_duplicates("county_code", keep="last")
     village_county = households["village_code"].map(areas.set_index("village_code")["county_code"])
     by_county = lines.set_index("county_code")

@@ -1,0 +1,105 @@
+"""The facts a household's features need from outside its own records, computed once and passed in.
+
+A household's features depend on its own rows and on these facts only, so that the whole county,
+a chunk of households, one household posted to the service and one Spark partition give it the
+same values:
+
+- `areas` and `monitoring_lines`: the contract's reference tables (which villages are in which
+  county, key counties, relocation sites; each county's line and last year's rural income);
+- `villages`: village-level aggregates per as-of date, computed from the whole export: how many
+  households exist in the village and the shares of them with a recent disaster or a recent case.
+
+Nothing that only labels may know (the data's end) is in here.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from features.history import latest_versions
+from stayout.errors import InputError
+
+VILLAGE_SHARES = ("village_disaster_share_12m", "village_case_share_12m")
+VILLAGE_COLUMNS = ("village_code", "as_of", "village_households", *VILLAGE_SHARES)
+REFERENCE_TABLES = ("areas", "monitoring_lines")
+
+
+@dataclass(frozen=True)
+class Facts:
+    areas: pd.DataFrame
+    monitoring_lines: pd.DataFrame
+    villages: pd.DataFrame          # VILLAGE_COLUMNS, one row per village and as-of date
+
+    @classmethod
+    def from_tables(cls, tables: dict[str, pd.DataFrame], as_of_dates: Iterable[pd.Timestamp]) -> "Facts":
+        """Facts of the whole export for the given as-of dates."""
+        dates = sorted({pd.Timestamp(d) for d in as_of_dates})
+        parts = [village_aggregates(tables, as_of) for as_of in dates]
+        villages = pd.concat(parts, ignore_index=True) if parts else _empty_villages()
+        return cls(tables["areas"], tables["monitoring_lines"], villages)
+
+    @property
+    def as_of_dates(self) -> list[pd.Timestamp]:
+        return [pd.Timestamp(d) for d in sorted(self.villages["as_of"].unique())]
+
+    def villages_at(self, as_of: pd.Timestamp) -> pd.DataFrame:
+        """Village aggregates at `as_of`, indexed by village code."""
+        at = self.villages[self.villages["as_of"] == np.datetime64(pd.Timestamp(as_of), "us")]
+        if at.empty and not self.villages.empty:
+            known = ", ".join(f"{d:%Y-%m-%d}" for d in self.as_of_dates[:6])
+            raise InputError(f"the facts passed in have no village aggregates for as-of {pd.Timestamp(as_of):%Y-%m-%d} "
+                             f"(they cover {known}); compute them with Facts.from_tables for this date")
+        return at.set_index("village_code")
+
+    def for_dates(self, as_of_dates: Iterable[pd.Timestamp]) -> "Facts":
+        wanted = [np.datetime64(pd.Timestamp(d), "us") for d in as_of_dates]
+        return Facts(self.areas, self.monitoring_lines,
+                     self.villages[self.villages["as_of"].isin(wanted)].reset_index(drop=True))
+
+
+def village_aggregates(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> pd.DataFrame:
+    """Per village at `as_of`: existing households, and the shares of them with a disaster event
+    that happened in the last 12 months, and with a case identified in the last 12 months (both as
+    recorded before `as_of`)."""
+    as_of = pd.Timestamp(as_of)
+    year_ago = as_of - pd.DateOffset(months=12)
+    latest = latest_versions(tables["households"], "household_id", as_of)
+    existing = latest[latest["dissolved_on"].isna() | (latest["dissolved_on"] >= as_of)]
+    ids = existing["household_id"].astype("str")
+    events = tables["events"]
+    disaster = events[(events["recorded_at"] < as_of).to_numpy()
+                      & events["event_type"].astype("str").str.startswith("disaster").to_numpy()
+                      & ((events["occurred_on"] >= year_ago) & (events["occurred_on"] < as_of)).to_numpy()]
+    cases = tables["cases"]
+    new_case = cases[(cases["recorded_at"] < as_of).to_numpy()
+                     & ((cases["identified_on"] >= year_ago) & (cases["identified_on"] < as_of)).to_numpy()]
+    hits = pd.DataFrame({"village_code": existing["village_code"].astype("str").to_numpy(),
+                         VILLAGE_SHARES[0]: ids.isin(disaster["household_id"].astype("str")).to_numpy(),
+                         VILLAGE_SHARES[1]: ids.isin(new_case["household_id"].astype("str")).to_numpy()})
+    grouped = hits.groupby("village_code", sort=True)
+    out = grouped[list(VILLAGE_SHARES)].mean().astype(float)
+    out.insert(0, "village_households", grouped.size().astype("int64"))
+    out = out.reset_index()
+    out.insert(1, "as_of", np.datetime64(as_of, "us"))
+    return out[list(VILLAGE_COLUMNS)]
+
+
+def _empty_villages() -> pd.DataFrame:
+    return pd.DataFrame({"village_code": pd.Series(dtype="str"), "as_of": pd.Series(dtype="datetime64[us]"),
+                         "village_households": pd.Series(dtype="int64"),
+                         **{name: pd.Series(dtype="float64") for name in VILLAGE_SHARES}})
+
+
+def household_tables(tables: dict[str, pd.DataFrame], household_ids: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """The record tables restricted to `household_ids` (reference tables kept whole)."""
+    wanted = pd.Index(pd.unique(pd.Series(list(household_ids), dtype="str")))
+    out = {}
+    for name, frame in tables.items():
+        if name in REFERENCE_TABLES or "household_id" not in frame.columns:
+            out[name] = frame
+        else:
+            out[name] = frame[frame["household_id"].astype("str").isin(wanted).to_numpy()].reset_index(drop=True)
+    return out
