@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from training.baselines import rule_scores, rule_triggers
-from training.metrics import ranking
+from models.lists import ranking
 
 NAN = float("nan")
 D1, D2 = pd.Timestamp("2023-01-01"), pd.Timestamp("2023-07-01")

@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models.lists import capacity_flags, ranking
 from training.bootstrap import bootstrap_interval, roc_auc_interval
 from training.metrics import (
     brier,
     calibration_curve,
-    capacity_flags,
     comparison_table,
     evaluate,
     expected_calibration_error,
@@ -35,7 +35,6 @@ from training.metrics import (
     precision_recall_at_capacity,
     precision_recall_at_k,
     precision_recall_by_share,
-    ranking,
     roc_auc,
 )
 

@@ -16,8 +16,8 @@ import pandas as pd
 
 from training.baselines import rule_triggers
 from training.bootstrap import recall_difference_interval
-from training.metrics import (LABEL, capacity_flags, precision_recall_by_date, ranking, roc_auc, share_name,
-                              top_share_flags)
+from models.lists import capacity_flags, ranking, top_share_flags
+from training.metrics import LABEL, precision_recall_by_date, roc_auc, share_name
 
 
 def looks_fine(frame: pd.DataFrame) -> np.ndarray:

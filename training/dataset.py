@@ -10,6 +10,7 @@ from features.build import build_features
 from features.history import latest_versions
 from features.context import PreparedExport
 from features.labels import HORIZON_MONTHS, NeedGrid, attach_labels
+from models.lists import county_code, township_code
 from training.splits import SplitPlan
 
 EVALUATION_COLUMNS = ("township_code", "county_code", "case_discovered_on", "disabled_member", "part", "refit_part")
@@ -50,7 +51,7 @@ def _places(tables: dict[str, pd.DataFrame], dates: Iterable[pd.Timestamp]) -> p
         village = latest["village_code"].astype("str")
         parts.append(pd.DataFrame({"household_id": latest["household_id"].astype("str"),
                                    "as_of": np.datetime64(as_of, "us"),
-                                   "township_code": village.str.slice(0, 9), "county_code": village.str.slice(0, 6)}))
+                                   "township_code": township_code(village), "county_code": county_code(village)}))
     return pd.concat(parts, ignore_index=True)
 
 

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from training.bootstrap import household_weights, percentile_interval
-from training.metrics import LABEL, capacity_flags, require_columns
+from models.lists import capacity_flags
+from training.metrics import LABEL, require_columns
 
 GROUPS = ("head_minority", "head_female", "elderly_only", "disabled_member", "key_county")
 FAIR_BAND = (0.8, 1.25)

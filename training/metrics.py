@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from stayout.errors import InputError
+from models.lists import capacity_flags, ranking, top_share_flags
 from training.bootstrap import roc_auc_interval
 
 LABEL = "relapse_12m"
@@ -35,38 +36,6 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str = "ev
     if missing:
         raise InputError(f"{what} is missing column(s) {', '.join(missing)}; "
                          f"build it with these columns (present: {', '.join(map(str, frame.columns))})")
-
-
-def ranking(frame: pd.DataFrame, score_col: str = "score", within: Sequence[str] = ("as_of",)) -> pd.Series:
-    """1-based position of each row in its list, one list per `within` group.
-
-    Order: score descending, then household_id ascending; rows with a missing score go last.
-    The result does not depend on the order of the input rows.
-    """
-    keys = [*within, score_col, "household_id"]
-    ordered = frame[keys].reset_index(drop=True).sort_values(
-        keys, ascending=[True] * len(within) + [False, True], na_position="last", kind="mergesort")
-    position = ordered.groupby(list(within), sort=False, dropna=False).cumcount() + 1
-    return pd.Series(position.sort_index().to_numpy(), index=frame.index, name="rank")
-
-
-def list_size_for_share(cohort_size: np.ndarray | int, share: float) -> np.ndarray:
-    """k = share of the cohort, rounded up, at least 1 (float noise such as 0.1 * 30 is ignored)."""
-    exact = np.round(np.asarray(cohort_size, dtype=float) * share, 9)
-    return np.maximum(1, np.ceil(exact)).astype(np.int64)
-
-
-def top_share_flags(frame: pd.DataFrame, share: float, rank: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Rows within the top `share` of their as-of cohort, and k per row's date."""
-    cohort_size = frame.groupby("as_of")["as_of"].transform("size").to_numpy()
-    k = pd.Series(list_size_for_share(cohort_size, share), index=frame.index)
-    return rank <= k, k
-
-
-def capacity_flags(frame: pd.DataFrame, score_col: str = "score", capacity: int = 10) -> pd.Series:
-    """True for the top `capacity` households of each (as_of, township_code)."""
-    flagged = ranking(frame, score_col, within=("as_of", "township_code")) <= capacity
-    return flagged.rename("flagged")
 
 
 def precision_recall_by_date(as_of: pd.Series, flagged: pd.Series, positive: pd.Series) -> dict[str, float]:
