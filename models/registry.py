@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -57,6 +59,40 @@ def connect() -> MlflowClient:
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return MlflowClient(uri, uri)
+
+
+class Run:
+    """A tracked run, as training and promotion write to it (the only face of MLflow they see)."""
+
+    def __init__(self, run_id: str):
+        self.run_id = run_id
+
+    def log_params(self, params: dict[str, str]) -> None:
+        mlflow.log_params(params)
+
+    def log_metrics(self, metrics: dict[str, float]) -> None:
+        mlflow.log_metrics(metrics)
+
+    def set_tags(self, tags: dict[str, str]) -> None:
+        mlflow.set_tags(tags)
+
+    def log_dict(self, value: dict, artifact: str) -> None:
+        mlflow.log_dict(value, artifact)
+
+    def log_text(self, text: str, artifact: str) -> None:
+        mlflow.log_text(text, artifact)
+
+    def log_figure(self, figure, artifact: str) -> None:
+        mlflow.log_figure(figure, artifact)
+
+
+@contextmanager
+def run(experiment: str | None = None, run_id: str | None = None) -> Iterator[Run]:
+    """A new run in `experiment`, or the existing run `run_id` reopened."""
+    connect()
+    kwargs = {"run_id": run_id} if run_id else {"experiment_id": experiment_id(experiment)}
+    with mlflow.start_run(**kwargs) as active:
+        yield Run(active.info.run_id)
 
 
 def experiment_id(name: str) -> str:

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import mlflow
 import numpy as np
 import pandas as pd
 
@@ -95,16 +94,16 @@ def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
     refit.info.update(learned_until=f"{plan.learned_until:%Y-%m-%d}", label=plan.label,
                       evaluated_best_iteration=evaluated.info["best_iteration"])
     schedule = describe_plan(plan, frame)
-    with mlflow.start_run(experiment_id=registry.experiment_id(config.experiment)) as run:
-        _log_run(config, tables, plan, schedule, refit, results, audit_model, test)
-        mlflow.log_dict(audit_record(audit), "predictability.json")
-        mlflow.log_metrics(_finite({**audit_metrics(audit, MODEL), **_looks_fine_metrics(fine), **gate.metrics}))
-        mlflow.log_dict({"model": {"flags": fairness_flags(audit_model), "audit": audit_model.to_dict("records")},
+    with registry.run(config.experiment) as run:
+        _log_run(run, config, tables, plan, schedule, refit, results, audit_model, test)
+        run.log_dict(audit_record(audit), "predictability.json")
+        run.log_metrics(_finite({**audit_metrics(audit, MODEL), **_looks_fine_metrics(fine), **gate.metrics}))
+        run.log_dict({"model": {"flags": fairness_flags(audit_model), "audit": audit_model.to_dict("records")},
                          "gate": {"challenger": gate.challenger_flags, "champion": gate.champion_flags}},
                         "fairness.json")
         view, figure = global_view(refit, test, config.seed)
-        mlflow.log_dict(view, "explanations_global.json")
-        mlflow.log_figure(figure, "plots/shap_summary.png")
+        run.log_dict(view, "explanations_global.json")
+        run.log_figure(figure, "plots/shap_summary.png")
         version = registry.log_and_register(refit, config.registered_model)
         registry.set_version_tags(config.registered_model, version,
                                   {"learned_until": f"{plan.learned_until:%Y-%m-%d}", "label": plan.label,
@@ -113,11 +112,11 @@ def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
         registry.set_alias(config.registered_model, registry.CHALLENGER, version)
         if became_champion:
             registry.set_alias(config.registered_model, registry.CHAMPION, version)
-        mlflow.set_tags({"became_champion": str(became_champion).lower(), "gate.comparison": gate.kind,
+        run.set_tags({"became_champion": str(became_champion).lower(), "gate.comparison": gate.kind,
                          "gate.dates": ",".join(f"{d:%Y-%m-%d}" for d in gate.dates),
                          "gate.notes": " | ".join(gate.notes)[:4900],
                          "champion_scored_version": str(gate.champion_version or "none")})
-    return TrainingResult(run.info.run_id, version, plan, comparison_table(results), fine, audit_model,
+    return TrainingResult(run.run_id, version, plan, comparison_table(results), fine, audit_model,
                           fairness_flags(audit_model), became_champion, audit, gate, schedule, evaluated)
 
 
@@ -139,25 +138,25 @@ def _finite(metrics: dict) -> dict[str, float]:
     return {key: float(value) for key, value in metrics.items() if value is not None and np.isfinite(value)}
 
 
-def _log_run(config, tables, plan, schedule, bundle, results, audit_model, test) -> None:
-    mlflow.log_params(_flat_params(config.resolved()))
-    mlflow.set_tags({"config_hash": config.digest(), "data_snapshot": data_snapshot_hash(tables),
+def _log_run(run: registry.Run, config, tables, plan, schedule, bundle, results, audit_model, test) -> None:
+    run.log_params(_flat_params(config.resolved()))
+    run.set_tags({"config_hash": config.digest(), "data_snapshot": data_snapshot_hash(tables),
                      "seed": str(config.seed), "feature_schema": bundle.schema_version,
                      "label_schema": LABEL_SCHEMA_VERSION, "contract_version": CONTRACT_VERSION,
                      "best_iteration": str(bundle.info["best_iteration"]), "label": plan.label,
                      "evaluation": plan.evaluation, "learned_until": f"{plan.learned_until:%Y-%m-%d}",
                      "plan.notes": " | ".join(plan.notes)[:4900]})
-    mlflow.log_dict(config.resolved(), "config.json")
-    mlflow.log_dict({"features": [f.__dict__ for f in FEATURES], "model_inputs": list(bundle.feature_names)},
+    run.log_dict(config.resolved(), "config.json")
+    run.log_dict({"features": [f.__dict__ for f in FEATURES], "model_inputs": list(bundle.feature_names)},
                     "feature_catalogue.json")
-    mlflow.log_text("\n".join(plan.notes) + "\n\n" + schedule.to_string(index=False), "splits.txt")
+    run.log_text("\n".join(plan.notes) + "\n\n" + schedule.to_string(index=False), "splits.txt")
     for name, metrics in results.items():
-        mlflow.log_metrics(_finite({METRIC_PREFIX[name] + key: value for key, value in metrics.items()}))
-    mlflow.log_text(comparison_table(results).to_string(), "comparison.txt")
-    _log_figures(test, results, audit_model)
+        run.log_metrics(_finite({METRIC_PREFIX[name] + key: value for key, value in metrics.items()}))
+    run.log_text(comparison_table(results).to_string(), "comparison.txt")
+    _log_figures(run, test, results, audit_model)
 
 
-def _log_figures(test: pd.DataFrame, results: dict, audit_model: pd.DataFrame) -> None:
+def _log_figures(run: registry.Run, test: pd.DataFrame, results: dict, audit_model: pd.DataFrame) -> None:
     y = test["relapse_12m"].astype(bool).to_numpy()
     curves = {name: (y, test[name].to_numpy()) for name in results}
     figures = {"roc.png": plots.roc_figure(curves), "pr.png": plots.pr_figure(curves),
@@ -165,7 +164,7 @@ def _log_figures(test: pd.DataFrame, results: dict, audit_model: pd.DataFrame) -
                "precision_at_k.png": plots.precision_at_k_figure(test, list(results)),
                "fairness.png": plots.fairness_figure(audit_model)}
     for name, figure in figures.items():
-        mlflow.log_figure(figure, f"plots/{name}")
+        run.log_figure(figure, f"plots/{name}")
 
 
 def _flat_params(config: dict, prefix: str = "") -> dict[str, str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import mlflow
 
 from models import registry
 from stayout.errors import InputError
@@ -89,10 +88,9 @@ def promote(name: str, version: int | None, gate: GateConfig, force: bool = Fals
 
 
 def _record(run_id: str, decision: Decision, champion: registry.ModelVersion | None) -> None:
-    registry.connect()
-    with mlflow.start_run(run_id=run_id):
-        mlflow.set_tags({"promotion.decision": "promoted" if decision.promote else "refused",
+    with registry.run(run_id=run_id) as run:
+        run.set_tags({"promotion.decision": "promoted" if decision.promote else "refused",
                          "promotion.forced": str(decision.forced).lower(),
                          "promotion.champion_version": str(champion.version) if champion else "none",
                          "promotion.reasons": " | ".join(decision.reasons)[:4900]})
-        mlflow.log_metrics({f"promotion_{k}": v for k, v in decision.figures.items() if not math.isnan(v)})
+        run.log_metrics({f"promotion_{k}": v for k, v in decision.figures.items() if not math.isnan(v)})
