@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from features.build import build_features
 from features.facts import VILLAGE_SHARES, Facts, household_tables
+from features.partition import Partition
 from features.validate import validate_tables
 from stayout.errors import InputError
 from synthetic.simulate import SimulationConfig, simulate
@@ -76,3 +77,18 @@ def test_facts_for_another_date_are_refused_with_the_dates_they_cover(county):
     tables, facts, _ = county
     with pytest.raises(InputError, match="2022-03-01"):
         build_features(tables, [pd.Timestamp("2022-05-01")], facts=facts)
+
+
+@pytest.mark.parametrize("part_size", [1, 37, 10_000])
+def test_parts_of_a_partition_equal_the_whole_county_and_keep_file_order(county, part_size):
+    tables, facts, whole = county
+    ids = sorted(set(whole.index.get_level_values("household_id")))[:30] if part_size == 1 else \
+        sorted(set(whole.index.get_level_values("household_id")))
+    partition = Partition(tables, ids, part_size)
+    assert len(partition) == -(-len(ids) // part_size)
+    built = [build_features(partition.part_tables(k), DATES, facts=facts) for k in range(len(partition))]
+    _assert_same(pd.concat(built, ignore_index=True), whole)
+    income = tables["income"]
+    first = partition.part_tables(0)["income"]
+    expected = income[income["household_id"].astype("str").isin(partition.ids(0))].reset_index(drop=True)
+    pd.testing.assert_frame_equal(first, expected)

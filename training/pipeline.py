@@ -8,7 +8,6 @@ the evaluated model on dates neither learned from (`training.gate`).
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import pandas as pd
 
 from features.catalogue import FEATURES, model_features
 from features.context import PreparedExport
+from features.fingerprint import data_snapshot_hash
 from features.contract import CONTRACT_VERSION
 from features.labels import LABEL_SCHEMA_VERSION, NeedGrid
 from models import registry
@@ -54,15 +54,6 @@ class TrainingResult:
     gate: GateComparison
     schedule: pd.DataFrame
     evaluated: object            # the pre-refit twin judged on the test window (a ModelBundle)
-
-
-def data_snapshot_hash(tables: dict[str, pd.DataFrame]) -> str:
-    """A fingerprint of the validated tables: the same export gives the same hash."""
-    digest = hashlib.sha256()
-    for name in sorted(tables):
-        row_hashes = pd.util.hash_pandas_object(tables[name], index=False).to_numpy()
-        digest.update(f"{name}:{len(row_hashes)}:{int(row_hashes.sum(dtype=np.uint64))};".encode())
-    return digest.hexdigest()[:16]
 
 
 def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
