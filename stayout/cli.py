@@ -88,6 +88,22 @@ def _build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--config", type=Path, default=None, help="training config (reason settings)")
     explain.set_defaults(handler=_explain)
 
+    score = commands.add_parser("score", help="score every household of the cohort: lists, reasons, report, store")
+    score.add_argument("data_dir", type=Path)
+    score.add_argument("--as-of", required=True, metavar="YYYY-MM-DD")
+    score.add_argument("--out", required=True, type=Path, help="output folder; the run goes to OUT/<as_of>/v<version>/")
+    score.add_argument("--model-alias", default="champion", help="registered alias or version to use")
+    score.add_argument("--capacity-per-township", type=int, default=None,
+                       help="households flagged per township (default: the training config's capacity)")
+    score.add_argument("--explain-per-township", type=int, default=None,
+                       help="the top N of each township list get reasons (default: twice the capacity)")
+    score.add_argument("--chunk-households", type=int, default=50_000, help="households per part (bounds memory)")
+    score.add_argument("--resume", action="store_true", help="continue an unfinished run from its finished parts")
+    score.add_argument("--force", action="store_true", help="score again even if the run is finished")
+    score.add_argument("--no-store", action="store_true", help="do not write the online store")
+    score.add_argument("--config", type=Path, default=None, help="training config (capacity, reason settings)")
+    score.set_defaults(handler=_score)
+
     models = commands.add_parser("models", help="registered model versions with aliases and key metrics")
     models.add_argument("--config", type=Path, default=None)
     models.set_defaults(handler=_models)
@@ -263,6 +279,50 @@ def _explain(args: argparse.Namespace) -> int:
         return 0
     for number, record in enumerate(records, 1):
         print(_explanation_text(number, record, args.lang))
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from features.read import read_export
+    from models import registry
+    from models.household_reasons import ReasonSettings
+    from models.reasons import ReasonBook
+    from serving.batch import Model, ScoreSettings, score_export
+    from serving.store import Store
+    from stayout.home import stayout_home
+    from training.config import load_config
+
+    config = load_config(args.config)
+    try:
+        as_of = pd.Timestamp(args.as_of)
+    except ValueError as exc:
+        raise InputError(f"--as-of {args.as_of!r} is not a date; write it as 2024-06-01") from exc
+    capacity = args.capacity_per_township or config.evaluation.township_capacity
+    settings = ScoreSettings(as_of, capacity, args.explain_per_township if args.explain_per_township is not None
+                             else 2 * capacity, args.chunk_households,
+                             ReasonSettings(config.explanations.reason_min_contribution,
+                                            config.explanations.max_reasons))
+    bundle, found = registry.load_bundle(config.registered_model, args.model_alias)
+    export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
+    _report_quarantine(export)
+    store = None if args.no_store else Store.at_home(stayout_home())
+    result = score_export(export, Model(bundle, config.registered_model, found.version), settings, args.out,
+                          ReasonBook.load(), resume=args.resume, force=args.force, store=store)
+    summary = result.summary
+    recon = summary["reconciliation"]
+    if not result.repeated:
+        print(f"{result.run_dir} is already finished (as of {summary['as_of']}, model v{summary['model_version']}); "
+              "nothing done. Use --force to score it again.")
+        return 0
+    print(f"Scored {recon['scored']:,} households as of {summary['as_of']} with {summary['model']} "
+          f"v{summary['model_version']}: {recon['flagged']:,} flagged in {len(summary['flagged_per_township'])} "
+          f"townships, {recon['explained']:,} explained; {recon['rows_quarantined']:,} rows quarantined")
+    print(f"Outputs: {result.run_dir} (scores.parquet, townships/*.csv, summary.json)")
+    print(f"Report:  {result.run_dir / 'report.html'}")
+    if store is not None:
+        print(f"Online store: {store.path}")
     return 0
 
 

@@ -1,0 +1,239 @@
+"""The online store the service reads: an embedded SQLite file under `STAYOUT_HOME`.
+
+Per batch run (as_of and model version) it holds, for every scored household, the features,
+score, band, tier, rank, reasons and measures; each household's validated records (so that one
+household can be scored again the moment a new record arrives); and the run's facts (lines,
+areas, village aggregates), so a recomputed household gets what the batch gave it. The latest
+finished run of each county is marked current.
+
+The schema is versioned: a store written by another schema version is refused, with how to
+rebuild it.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from contextlib import closing
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.catalogue import FEATURE_NAMES
+from features.facts import Facts
+from stayout.errors import StayoutError
+
+SCHEMA_VERSION = "1"
+FILE_NAME = "store.sqlite"
+BATCH_ROWS = 5_000
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+    run_key TEXT PRIMARY KEY, as_of TEXT NOT NULL, model_name TEXT NOT NULL, model_version INTEGER NOT NULL,
+    feature_schema TEXT NOT NULL, input_snapshot TEXT NOT NULL, out_dir TEXT NOT NULL, stored_at TEXT NOT NULL,
+    feature_names TEXT NOT NULL, households INTEGER NOT NULL);
+CREATE TABLE run_counties (
+    run_key TEXT NOT NULL, county_code TEXT NOT NULL, is_current INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_key, county_code));
+CREATE TABLE scores (
+    household_id TEXT NOT NULL, run_key TEXT NOT NULL, as_of TEXT NOT NULL, model_version INTEGER NOT NULL,
+    county_code TEXT NOT NULL, township_code TEXT NOT NULL, village_code TEXT NOT NULL,
+    score REAL NOT NULL, band INTEGER NOT NULL, tier TEXT NOT NULL, rank_in_township INTEGER NOT NULL,
+    flagged INTEGER NOT NULL, explanation TEXT, features BLOB NOT NULL,
+    PRIMARY KEY (household_id, run_key));
+CREATE TABLE records (household_id TEXT NOT NULL, run_key TEXT NOT NULL, tables BLOB NOT NULL,
+    PRIMARY KEY (household_id, run_key));
+CREATE TABLE facts (run_key TEXT PRIMARY KEY, data BLOB NOT NULL);
+"""
+
+
+class StoreSchemaError(StayoutError):
+    """The store on disk was written by another schema version."""
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    @classmethod
+    def at_home(cls, home: Path) -> "Store":
+        return cls(Path(home) / FILE_NAME)
+
+    def connect(self) -> sqlite3.Connection:
+        fresh = not self.path.exists()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=60)
+        connection.execute("PRAGMA journal_mode=WAL")
+        if fresh:
+            with connection:
+                connection.executescript(SCHEMA)
+                connection.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        self._check(connection)
+        return connection
+
+    def _check(self, connection: sqlite3.Connection) -> None:
+        try:
+            found = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.DatabaseError:
+            found = None
+        version = found[0] if found else "unknown"
+        if version != SCHEMA_VERSION:
+            connection.close()
+            raise StoreSchemaError(
+                f"the online store {self.path} was written by store schema {version}; this version of stayout "
+                f"reads schema {SCHEMA_VERSION}. Rebuild it: move the file away, then run `stayout score` again "
+                "for the runs the service should answer from (--force if the run folders already exist)")
+
+    # ------------------------------------------------------------------ writing
+    def write_run(self, run_dir: Path, manifest: dict, summary: dict, lists: pd.DataFrame, work: Path, parts: int,
+                  partition, facts: Facts, model) -> str:
+        """Store one run (replacing an earlier copy of the same run) and mark it current where it is the
+        latest finished run of its county."""
+        from serving.batch import _part_path
+
+        key = run_key(manifest["as_of"], manifest["model"], manifest["model_version"])
+        with closing(self.connect()) as connection, connection:
+            for table in ("scores", "records", "facts", "run_counties", "runs"):
+                connection.execute(f"DELETE FROM {table} WHERE run_key = ?", (key,))
+            connection.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)", (
+                key, manifest["as_of"], manifest["model"], int(manifest["model_version"]), manifest["feature_schema"],
+                manifest["input_snapshot"], str(Path(run_dir).resolve()),
+                pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"), json.dumps(list(FEATURE_NAMES)),
+                int(len(lists))))
+            connection.execute("INSERT INTO facts VALUES (?, ?)", (key, pack(facts_record(facts))))
+            reasons = pd.read_parquet(run_dir / "scores.parquet", columns=["household_id", "explanation_json"])
+            explanation = dict(zip(reasons["household_id"], reasons["explanation_json"]))
+            places = lists.set_index("household_id")
+            for part in range(parts):
+                frame = pd.read_parquet(_part_path(work, "scores", part))
+                self._insert_scores(connection, key, manifest, frame, places, explanation)
+                self._insert_records(connection, key, partition.part_tables(part), partition.ids(part))
+            for county in sorted(lists["county_code"].unique()):
+                connection.execute("INSERT INTO run_counties VALUES (?, ?, 0)", (key, county))
+            _mark_current(connection)
+        return key
+
+    def _insert_scores(self, connection, key, manifest, frame, places, explanation) -> None:
+        values = frame.loc[:, list(FEATURE_NAMES)].astype("float64").to_numpy()
+        place = places.loc[frame["household_id"]]
+        rows = []
+        for i, household in enumerate(frame["household_id"]):
+            text = explanation.get(household)
+            rows.append((household, key, manifest["as_of"], int(manifest["model_version"]),
+                         place["county_code"].iat[i], place["township_code"].iat[i], place["village_code"].iat[i],
+                         float(frame["score"].iat[i]), int(frame["band"].iat[i]), str(frame["tier"].iat[i]),
+                         int(place["rank_in_township"].iat[i]), int(bool(place["flagged"].iat[i])),
+                         text if isinstance(text, str) else None, values[i].tobytes()))
+            if len(rows) >= BATCH_ROWS:
+                connection.executemany("INSERT INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                rows = []
+        if rows:
+            connection.executemany("INSERT INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+    def _insert_records(self, connection, key, tables: dict[str, pd.DataFrame], ids) -> None:
+        per_household: dict[str, dict] = {str(h): {} for h in ids}
+        for name, frame in tables.items():
+            if "household_id" not in frame.columns or frame.empty:
+                continue
+            columns = [str(c) for c in frame.columns]
+            for household, row in zip(frame["household_id"].astype("str"), json_rows(frame)):
+                if household in per_household:
+                    per_household[household].setdefault(name, {"columns": columns, "rows": []})["rows"].append(row)
+        rows = []
+        for household, record in per_household.items():
+            rows.append((household, key, pack(record)))
+            if len(rows) >= BATCH_ROWS:
+                connection.executemany("INSERT INTO records VALUES (?,?,?)", rows)
+                rows = []
+        if rows:
+            connection.executemany("INSERT INTO records VALUES (?,?,?)", rows)
+
+    # ------------------------------------------------------------------ reading
+    def current_runs(self) -> pd.DataFrame:
+        with closing(self.connect()) as connection:
+            return pd.read_sql_query(
+                "SELECT c.county_code, r.* FROM run_counties c JOIN runs r USING (run_key) WHERE c.is_current = 1 "
+                "ORDER BY c.county_code", connection)
+
+    def household(self, household_id: str, run: str | None = None) -> dict | None:
+        """The stored score of a household in `run` (default: its county's current run), with its
+        features (by name), reasons and measures; None when it is not stored."""
+        with closing(self.connect()) as connection:
+            query = ("SELECT s.*, r.model_name, r.feature_names FROM scores s JOIN runs r USING (run_key) "
+                     + ("WHERE s.household_id = ? AND s.run_key = ?" if run else
+                        "JOIN run_counties c ON c.run_key = s.run_key AND c.county_code = s.county_code "
+                        "WHERE s.household_id = ? AND c.is_current = 1"))
+            connection.row_factory = sqlite3.Row
+            row = connection.execute(query, (household_id, run) if run else (household_id,)).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        names = json.loads(out.pop("feature_names"))
+        out["features"] = dict(zip(names, np.frombuffer(out.pop("features"), dtype="float64").tolist()))
+        out["explanation"] = json.loads(out["explanation"]) if out["explanation"] else None
+        out["flagged"] = bool(out["flagged"])
+        return out
+
+    def records(self, household_id: str, run: str) -> dict[str, pd.DataFrame]:
+        with closing(self.connect()) as connection:
+            row = connection.execute("SELECT tables FROM records WHERE household_id = ? AND run_key = ?",
+                                     (household_id, run)).fetchone()
+        if row is None:
+            return {}
+        return {name: pd.DataFrame(rows["rows"], columns=rows["columns"]) for name, rows in unpack(row[0]).items()}
+
+    def facts(self, run: str) -> dict:
+        with closing(self.connect()) as connection:
+            row = connection.execute("SELECT data FROM facts WHERE run_key = ?", (run,)).fetchone()
+        return unpack(row[0]) if row else {}
+
+
+def run_key(as_of: str, model: str, version: int) -> str:
+    return f"{as_of}/{model}/v{int(version)}"
+
+
+def _mark_current(connection: sqlite3.Connection) -> None:
+    """Per county, the run with the latest as_of (then the latest stored) is current."""
+    connection.execute("UPDATE run_counties SET is_current = 0")
+    connection.execute("""
+        UPDATE run_counties SET is_current = 1 WHERE rowid IN (
+            SELECT rowid FROM (
+                SELECT c.rowid AS rowid, ROW_NUMBER() OVER (PARTITION BY c.county_code
+                    ORDER BY r.as_of DESC, r.stored_at DESC, r.model_version DESC) AS position
+                FROM run_counties c JOIN runs r USING (run_key))
+            WHERE position = 1)""")
+
+
+def json_rows(frame: pd.DataFrame) -> list[list]:
+    """Rows as JSON-ready lists: times as ISO text, missing values as null."""
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            text = values.dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object)
+            columns.append(text.where(values.notna(), None).to_numpy(dtype=object))
+        else:
+            plain = values.astype(object)
+            columns.append(plain.where(values.notna(), None).to_numpy(dtype=object))
+    if not columns:
+        return [[] for _ in range(len(frame))]
+    return [[v.item() if isinstance(v, np.generic) else v for v in row] for row in zip(*columns)]
+
+
+def _rows(frame: pd.DataFrame) -> dict:
+    return {"columns": [str(c) for c in frame.columns], "rows": json_rows(frame)}
+
+
+def facts_record(facts: Facts) -> dict:
+    return {"areas": _rows(facts.areas), "monitoring_lines": _rows(facts.monitoring_lines),
+            "villages": _rows(facts.villages)}
+
+
+def pack(value) -> bytes:
+    return zlib.compress(json.dumps(value, ensure_ascii=False, default=str).encode("utf-8"), 6)
+
+
+def unpack(blob: bytes):
+    return json.loads(zlib.decompress(blob).decode("utf-8"))
