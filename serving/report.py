@@ -112,7 +112,7 @@ def _band_chart(bands: dict[str, int]) -> str:
     axis = (f'<line x1="{left}" y1="{height - bottom}" x2="{width - 10}" y2="{height - bottom}" stroke="#9fb3c8"/>'
             f'<text x="{left - 6}" y="16" font-size="11" text-anchor="end">{top:,}</text>'
             f'<text x="{left - 6}" y="{height - bottom}" font-size="11" text-anchor="end">0</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+    return (f'<svg width="{width}" height="{height}" role="img" '
             f'aria-label="bands">{axis}{"".join(bars)}</svg>')
 
 
