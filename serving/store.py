@@ -118,32 +118,34 @@ class Store:
     def _insert_scores(self, connection, key, manifest, frame, places, explanation) -> None:
         values = frame.loc[:, list(FEATURE_NAMES)].astype("float64").to_numpy()
         place = places.loc[frame["household_id"]]
-        rows = []
-        for i, household in enumerate(frame["household_id"]):
-            text = explanation.get(household)
-            rows.append((household, key, manifest["as_of"], int(manifest["model_version"]),
-                         place["county_code"].iat[i], place["township_code"].iat[i], place["village_code"].iat[i],
-                         float(frame["score"].iat[i]), int(frame["band"].iat[i]), str(frame["tier"].iat[i]),
-                         int(place["rank_in_township"].iat[i]), int(bool(place["flagged"].iat[i])),
-                         text if isinstance(text, str) else None, values[i].tobytes()))
-            if len(rows) >= BATCH_ROWS:
-                connection.executemany("INSERT INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-                rows = []
-        if rows:
-            connection.executemany("INSERT INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        ids = frame["household_id"].astype("str").tolist()
+        texts = [explanation.get(h) for h in ids]
+        columns = zip(ids, place["county_code"].tolist(), place["township_code"].tolist(),
+                      place["village_code"].tolist(), frame["score"].astype(float).tolist(),
+                      frame["band"].astype(int).tolist(), frame["tier"].astype(str).tolist(),
+                      place["rank_in_township"].astype(int).tolist(), place["flagged"].astype(int).tolist(),
+                      texts, values)
+        as_of, version = manifest["as_of"], int(manifest["model_version"])
+        rows = [(h, key, as_of, version, county, township, village, score, band, tier, rank, flagged,
+                 text if isinstance(text, str) else None, vector.tobytes())
+                for h, county, township, village, score, band, tier, rank, flagged, text, vector in columns]
+        connection.executemany("INSERT INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     def _insert_records(self, connection, key, tables: dict[str, pd.DataFrame], ids) -> None:
-        per_household: dict[str, dict] = {str(h): {} for h in ids}
+        """One compressed JSON object per household: {table: [row, ...]}, rows as JSON objects."""
+        pieces: dict[str, list[str]] = {str(h): [] for h in ids}
         for name, frame in tables.items():
             if "household_id" not in frame.columns or frame.empty:
                 continue
-            columns = [str(c) for c in frame.columns]
-            for household, row in zip(frame["household_id"].astype("str"), json_rows(frame)):
-                if household in per_household:
-                    per_household[household].setdefault(name, {"columns": columns, "rows": []})["rows"].append(row)
+            grouped: dict[str, list[str]] = {}
+            for household, line in zip(frame["household_id"].astype("str"), json_lines(frame)):
+                grouped.setdefault(household, []).append(line)
+            for household, lines in grouped.items():
+                if household in pieces:
+                    pieces[household].append(f'{json.dumps(name)}:[{",".join(lines)}]')
         rows = []
-        for household, record in per_household.items():
-            rows.append((household, key, pack(record)))
+        for household, parts in pieces.items():
+            rows.append((household, key, zlib.compress(("{" + ",".join(parts) + "}").encode("utf-8"), 1)))
             if len(rows) >= BATCH_ROWS:
                 connection.executemany("INSERT INTO records VALUES (?,?,?)", rows)
                 rows = []
@@ -182,7 +184,7 @@ class Store:
                                      (household_id, run)).fetchone()
         if row is None:
             return {}
-        return {name: pd.DataFrame(rows["rows"], columns=rows["columns"]) for name, rows in unpack(row[0]).items()}
+        return {name: pd.DataFrame(rows) for name, rows in unpack(row[0]).items()}
 
     def facts(self, run: str) -> dict:
         with closing(self.connect()) as connection:
@@ -206,24 +208,16 @@ def _mark_current(connection: sqlite3.Connection) -> None:
             WHERE position = 1)""")
 
 
-def json_rows(frame: pd.DataFrame) -> list[list]:
-    """Rows as JSON-ready lists: times as ISO text, missing values as null."""
-    columns = []
-    for name in frame.columns:
-        values = frame[name]
-        if pd.api.types.is_datetime64_any_dtype(values.dtype):
-            text = values.dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object)
-            columns.append(text.where(values.notna(), None).to_numpy(dtype=object))
-        else:
-            plain = values.astype(object)
-            columns.append(plain.where(values.notna(), None).to_numpy(dtype=object))
-    if not columns:
-        return [[] for _ in range(len(frame))]
-    return [[v.item() if isinstance(v, np.generic) else v for v in row] for row in zip(*columns)]
+def json_lines(frame: pd.DataFrame) -> list[str]:
+    """Each row as one JSON object: times as ISO text (seconds), missing values as null."""
+    if frame.empty:
+        return []
+    return frame.to_json(orient="records", lines=True, date_format="iso", date_unit="s",
+                         force_ascii=False).rstrip("\n").split("\n")
 
 
-def _rows(frame: pd.DataFrame) -> dict:
-    return {"columns": [str(c) for c in frame.columns], "rows": json_rows(frame)}
+def _rows(frame: pd.DataFrame) -> list[dict]:
+    return [json.loads(line) for line in json_lines(frame)]
 
 
 def facts_record(facts: Facts) -> dict:
