@@ -12,8 +12,10 @@ export DO_NOT_TRACK := true
 DEMO_DIR ?= .stayout/demo-county
 DEMO_HOUSEHOLDS ?= 50000
 DEMO_MONTHS ?= 60
+DEMO_AS_OF ?= 2026-01-01
+DEMO_SCORES ?= .stayout/demo-scores
 
-.PHONY: install demo test test-fast bench docs clean
+.PHONY: install browser demo test test-fast bench docs clean
 
 install: $(STAMP)
 
@@ -24,16 +26,22 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
+browser:
+	tools/install-browser
+
 demo: $(STAMP)
 	$(BIN)/stayout simulate --out $(DEMO_DIR) --households $(DEMO_HOUSEHOLDS) --counties 3 \
 		--start 2021-01 --months $(DEMO_MONTHS) --seed 7 --dirty-rate 0.002
 	$(BIN)/stayout validate $(DEMO_DIR)
 	$(BIN)/stayout train $(DEMO_DIR) --config configs/default.yaml
 	$(BIN)/stayout models
+	@echo "The 20 highest scores of the cohort at the data's end, with reasons and measures:"
+	$(BIN)/stayout explain $(DEMO_DIR) --as-of $(DEMO_AS_OF) --top 20
 	@echo "How far can any model see? Lists ranked by the generator's hidden truth (no product code reads it):"
 	$(BIN)/python -m synthetic.ceiling $(DEMO_DIR) --config configs/default.yaml
+	$(BIN)/stayout score $(DEMO_DIR) --as-of $(DEMO_AS_OF) --out $(DEMO_SCORES) --force
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

@@ -2,7 +2,8 @@
 
 County overview, a chart of bands, the reasons of the flagged households by township, and each
 township's flagged list with reasons and measures. Chinese by default, English one click away:
-every text is written in both languages and a button switches which one the page shows.
+every text is written in both languages and a button switches which one the page shows
+(`report.html#en` opens it in English).
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ button{position:fixed;top:14px;right:18px;padding:6px 12px;font-size:14px}
 ul{margin:0;padding-left:18px}
 """
 SWITCH = ("function switchLanguage(){document.body.classList.toggle('lang-en');"
-          "document.documentElement.lang=document.body.classList.contains('lang-en')?'en':'zh-CN';}")
+          "document.documentElement.lang=document.body.classList.contains('lang-en')?'en':'zh-CN';}"
+          "document.addEventListener('DOMContentLoaded',function(){if(location.hash==='#en'){switchLanguage();}});")
 
 
 def both(zh: str, en: str) -> str:

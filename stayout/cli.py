@@ -323,7 +323,27 @@ def _score(args: argparse.Namespace) -> int:
     print(f"Report:  {result.run_dir / 'report.html'}")
     if store is not None:
         print(f"Online store: {store.path}")
+    print(_township_top(result.run_dir))
     return 0
+
+
+def _township_top(run_dir: Path, rows: int = 10) -> str:
+    """The top of the first township's list, as its case workers get it."""
+    import pandas as pd
+
+    scores = pd.read_parquet(run_dir / "scores.parquet", columns=["township_code", "rank_in_township",
+                                                                   "household_id", "score", "band", "tier",
+                                                                   "flagged", "reasons_zh"])
+    if scores.empty:
+        return "no household in the cohort"
+    township = scores["township_code"].min()
+    top = scores[scores["township_code"] == township].sort_values("rank_in_township").head(rows)
+    lines = [f"Top of township {township} (townships/{township}.csv):"]
+    for row in top.itertuples(index=False):
+        first = row.reasons_zh[0] if len(row.reasons_zh) else "-"
+        lines.append(f"  {row.rank_in_township:>3}. {row.household_id}  {row.score:.3f}  band {row.band:>2}  "
+                     f"{row.tier:<6} {'flagged' if row.flagged else '       '}  {first}")
+    return "\n".join(lines)
 
 
 def _explanation_text(number: int, record: dict, lang: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -216,3 +217,28 @@ def test_a_store_of_another_schema_is_refused_with_how_to_rebuild(tmp_path):
         connection.execute("INSERT INTO meta VALUES ('schema_version', '0')")
     with pytest.raises(StoreSchemaError, match=f"schema 0.*reads schema {SCHEMA_VERSION}.*stayout score"):
         Store(path).current_runs()
+
+
+def test_report_in_headless_chromium_screenshot(finished):
+    """The page as a person sees it: a screenshot in each language, kept for a look."""
+    from PIL import Image
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "Chromium is missing: run tools/install-browser (make test does)"
+    keep = ROOT / ".stayout" / "test-artifacts"
+    keep.mkdir(parents=True, exist_ok=True)
+    page = (finished["run"] / "report.html").resolve().as_uri()
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,2200"]
+    for language in ("zh", "en"):
+        shot = keep / f"report-{language}.png"
+        shot.unlink(missing_ok=True)
+        url = page + ("#en" if language == "en" else "")
+        subprocess.run([browser, *flags, f"--screenshot={shot}", url], capture_output=True, timeout=120, check=True)
+        image = Image.open(shot).convert("RGB")
+        assert image.size == (1280, 2200)
+        colours = image.resize((320, 550)).getcolors(maxcolors=1_000_000)
+        assert len(colours) > 50                         # text, tables and the band chart, not a blank page
+        dom = subprocess.run([browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120,
+                             check=True).stdout
+        assert ('class="lang-en"' in dom) == (language == "en")
+        assert "风险档分布" in dom and "Households by band" in dom
