@@ -37,10 +37,15 @@ class TableResult:
     collapsed: int
     warnings: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list, repr=False)  # what rejected the quarantined rows
+    accepted_count: int | None = None   # when the accepted rows are kept elsewhere (on disk, in parts)
+
+    @property
+    def n_accepted(self) -> int:
+        return len(self.accepted) if self.accepted_count is None else self.accepted_count
 
     @property
     def reconciles(self) -> bool:
-        return self.read == len(self.accepted) + self.collapsed + len(self.quarantined)
+        return self.read == self.n_accepted + self.collapsed + len(self.quarantined)
 
     def with_original_text(self, text: pa.Table) -> "TableResult":
         """The same outcome, its quarantine showing `text` (the quarantined rows, in file order, read
@@ -61,7 +66,7 @@ class ValidationResult:
 
     def reconciliation(self) -> pd.DataFrame:
         rows = [
-            {"table": r.name, "read": r.read, "accepted": len(r.accepted), "collapsed": r.collapsed,
+            {"table": r.name, "read": r.read, "accepted": r.n_accepted, "collapsed": r.collapsed,
              "quarantined": len(r.quarantined), "reconciles": r.reconciles}
             for r in self.tables.values()
         ]

@@ -1,0 +1,210 @@
+"""Reading an export too big to hold whole: the monthly tables go to disk in parts of households.
+
+`income` and `expenditures` hold nearly all the rows of an export (about 120 and 35 per household
+over four years) and every check on them stays within one household: their key starts with the
+household, and their references point at the households table. They are therefore streamed a
+batch at a time, each row sent to the part of its household (consecutive households in id
+order, `part_size` of them), and validated part by part; the other tables are read and validated
+whole, as `read_export` does. Memory is bounded by the whole tables plus one part.
+
+The result is what `read_export` gives, part by part: the same accepted rows in the same order
+within a household, the same quarantine (row numbers are the file's), the same reconciliation.
+A CSV monthly table is streamed as text, so its quarantine shows the file's own text.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from features.contract import TABLES, TABLES_BY_NAME
+from features.parse import parse_column
+from features.partition import Partition
+from features.read import (_csv_header, _convert_options, _readable, is_csv, original_text_result, parquet_parts,
+                           read_exported_at, read_raw_table, table_path)
+from features.timeline import HouseholdIndex
+from features.validate import TableResult, ValidationResult, _References, validate_table
+from stayout.errors import TableUnusableError
+
+log = logging.getLogger(__name__)
+
+PARTED_TABLES = ("income", "expenditures")
+ROW_NUMBER = "_row_number"
+BATCH_ROWS = 2_000_000
+
+
+@dataclass
+class PartedExport:
+    """A validated export whose monthly tables live on disk in parts of households."""
+
+    data_dir: Path
+    exported_at: pd.Timestamp | None
+    whole: dict[str, pd.DataFrame]            # every table but the parted ones, accepted rows
+    validation: ValidationResult              # every table; a parted table's `accepted` is left empty
+    partition: Partition                      # the whole tables split by the same parts
+    folder: Path                              # accepted parts: <folder>/<table>/part-NNNNN.parquet
+    quarantined_rows: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.partition)
+
+    def ids(self, part: int) -> pd.Index:
+        return self.partition.ids(part)
+
+    def part_tables(self, part: int) -> dict[str, pd.DataFrame]:
+        """All twelve tables of the households of `part` (reference tables whole)."""
+        tables = self.partition.part_tables(part)
+        for name in PARTED_TABLES:
+            tables[name] = pd.read_parquet(self.folder / name / f"part-{part:05d}.parquet")
+        return tables
+
+    def reference_tables(self) -> dict[str, pd.DataFrame]:
+        """The whole tables, with the parted ones empty (for what needs no monthly rows)."""
+        return {**self.whole, **{name: self.validation.tables[name].accepted for name in PARTED_TABLES}}
+
+
+def read_export_in_parts(data_dir: str | Path, folder: Path, part_size: int,
+                         quarantine_dir: Path | None = None) -> PartedExport:
+    data_dir, folder = Path(data_dir), Path(folder)
+    if not data_dir.is_dir():
+        raise TableUnusableError("*", str(data_dir), "the export folder does not exist",
+                                 "give the folder that holds the twelve table files")
+    exported_at = read_exported_at(data_dir)
+    references = _References()
+    results: dict[str, TableResult] = {}
+    whole: dict[str, pd.DataFrame] = {}
+    ids: list[str] | None = None
+    for table in TABLES:
+        path = table_path(data_dir, table.name)
+        if table.name in PARTED_TABLES:
+            ids = ids if ids is not None else _sorted_ids(whole["households"])
+            results[table.name] = _validate_in_parts(table, path, references, exported_at, ids, part_size,
+                                                     folder / table.name)
+            continue
+        raw = read_raw_table(path, table.name)
+        result = original_text_result(validate_table(table, raw, references, str(path), exported_at), path)
+        del raw
+        for warning in result.warnings:
+            log.warning(warning)
+        references.add(table.name, result.accepted)
+        results[table.name] = result
+        whole[table.name] = result.accepted
+    partition = Partition(whole, ids if ids is not None else _sorted_ids(whole["households"]), part_size)
+    validation = ValidationResult({t.name: results[t.name] for t in TABLES})
+    if quarantine_dir is not None:
+        from features.read import write_quarantine
+
+        write_quarantine(validation, Path(quarantine_dir))
+    return PartedExport(data_dir, exported_at, whole, validation, partition, folder)
+
+
+def _sorted_ids(households: pd.DataFrame) -> list[str]:
+    return sorted(pd.unique(households["household_id"].astype("str")))
+
+
+def _validate_in_parts(table, path: Path, references: _References, exported_at, ids: list[str], part_size: int,
+                       out: Path) -> TableResult:
+    """Spill the raw rows to their households' parts, then validate and keep each part."""
+    spill = out / "_raw"
+    spill.mkdir(parents=True, exist_ok=True)
+    index = HouseholdIndex(pd.Index(pd.Series(ids, dtype="str")))
+    parts = -(-len(ids) // part_size)
+    writers: dict[int, pq.ParquetWriter] = {}
+    schema = None
+    read = 0
+    try:
+        for batch in _raw_batches(path, table.name):
+            if schema is None:
+                schema = batch.schema.append(pa.field(ROW_NUMBER, pa.int64()))
+            household, _ = parse_column(batch.column("household_id") if "household_id" in batch.column_names
+                                        else pa.chunked_array([pa.nulls(batch.num_rows, pa.string())]),
+                                        TABLES_BY_NAME[table.name].column("household_id"))
+            position = index.codes(household.astype("str").fillna(""))
+            part = np.where(position >= 0, position // part_size, 0)
+            numbered = batch.append_column(ROW_NUMBER, pa.array(np.arange(read, read + batch.num_rows), pa.int64()))
+            order = np.argsort(part, kind="stable")
+            bounds = np.searchsorted(part[order], np.arange(parts + 1))
+            for k in np.unique(part):
+                rows = numbered.take(pa.array(order[bounds[k]:bounds[k + 1]]))
+                if k not in writers:
+                    writers[k] = pq.ParquetWriter(spill / f"part-{k:05d}.parquet", schema)
+                writers[k].write_table(rows.cast(schema))
+            read += batch.num_rows
+    finally:
+        for writer in writers.values():
+            writer.close()
+    accepted_rows = collapsed = 0
+    quarantined, warnings = [], []
+    for k in range(parts):
+        raw_path = spill / f"part-{k:05d}.parquet"
+        raw = pq.read_table(raw_path) if raw_path.exists() else _empty_raw(schema, table.name)
+        numbers = raw.column(ROW_NUMBER).to_numpy()
+        raw = raw.drop_columns([ROW_NUMBER])
+        result = validate_table(table, raw, references, str(path), exported_at)
+        warnings = warnings or result.warnings
+        result.accepted.to_parquet(out / f"part-{k:05d}.parquet", index=False)
+        accepted_rows += len(result.accepted)
+        collapsed += result.collapsed
+        if len(result.quarantined):
+            rejected = result.quarantined.copy()
+            rejected["row_number"] = numbers[rejected["row_number"].to_numpy(dtype=np.int64) - 1] + 1
+            quarantined.append(rejected)
+        raw_path.unlink(missing_ok=True)
+    spill.rmdir()
+    for warning in warnings:
+        log.warning(warning)
+    columns = None if not quarantined else quarantined[0].columns
+    frame = pd.concat(quarantined, ignore_index=True).sort_values("row_number", kind="stable").reset_index(
+        drop=True)[columns] if quarantined else _empty_quarantine(table)
+    empty = pd.read_parquet(out / "part-00000.parquet").head(0) if parts else pd.DataFrame()
+    result = TableResult(table.name, empty, frame, read=read, collapsed=collapsed, warnings=warnings,
+                         accepted_count=accepted_rows)
+    if result.read != accepted_rows + collapsed + len(frame):
+        raise RuntimeError(f"{table.name}: {read} rows read, {accepted_rows} accepted, {collapsed} collapsed, "
+                           f"{len(frame)} quarantined do not add up")
+    return result
+
+
+def _raw_batches(path: Path, table: str) -> Iterator[pa.Table]:
+    """The file's rows in file order, a batch at a time: Parquet as stored, CSV as text."""
+    with _readable(path, table):
+        if path.is_dir() or not is_csv(path):
+            parts = parquet_parts(path) if path.is_dir() else [path]
+            schemas = [pq.read_schema(p) for p in parts]
+            try:
+                schema = pa.unify_schemas(schemas, promote_options="permissive")
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                raise TableUnusableError(table, str(path), f"the parts do not share one set of columns and types "
+                                         f"({exc})", "write every part with the same columns and types") from exc
+            empty = schema.empty_table()
+            for part in parts:
+                for batch in pq.ParquetFile(part).iter_batches(batch_size=BATCH_ROWS):
+                    yield pa.concat_tables([empty, pa.Table.from_batches([batch])], promote_options="permissive")
+        else:
+            types = dict.fromkeys(_csv_header(path), pa.string())
+            reader = pa_csv.open_csv(path, convert_options=_convert_options(types),
+                                     read_options=pa_csv.ReadOptions(block_size=64 << 20),
+                                     memory_pool=pa.system_memory_pool())
+            for batch in reader:
+                yield pa.Table.from_batches([batch])
+
+
+def _empty_raw(schema: pa.Schema | None, table: str) -> pa.Table:
+    if schema is None:
+        schema = pa.schema([pa.field(c.name, pa.string()) for c in TABLES_BY_NAME[table].columns]
+                           + [pa.field(ROW_NUMBER, pa.int64())])
+    return schema.empty_table()
+
+
+def _empty_quarantine(table) -> pd.DataFrame:
+    from features.validate import QUARANTINE_EXTRA_COLUMNS
+
+    return pd.DataFrame(columns=[*[c.name for c in table.columns], *QUARANTINE_EXTRA_COLUMNS])
+
