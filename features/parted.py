@@ -25,6 +25,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from features.contract import TABLES, TABLES_BY_NAME
+from features.fingerprint import combined_snapshot_hash, table_digest
 from features.parse import parse_column
 from features.partition import Partition
 from features.read import (_csv_header, _convert_options, _readable, is_csv, original_text_result, parquet_parts,
@@ -50,7 +51,13 @@ class PartedExport:
     validation: ValidationResult              # every table; a parted table's `accepted` is left empty
     partition: Partition                      # the whole tables split by the same parts
     folder: Path                              # accepted parts: <folder>/<table>/part-NNNNN.parquet
-    quarantined_rows: dict[str, int] = field(default_factory=dict)
+    part_digests: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+    @property
+    def snapshot(self) -> str:
+        """The input's fingerprint, equal to `data_snapshot_hash` of the tables read whole."""
+        digests = {name: [table_digest(frame)] for name, frame in self.whole.items()}
+        return combined_snapshot_hash({**digests, **self.part_digests})
 
     def __len__(self) -> int:
         return len(self.partition)
@@ -81,12 +88,13 @@ def read_export_in_parts(data_dir: str | Path, folder: Path, part_size: int,
     results: dict[str, TableResult] = {}
     whole: dict[str, pd.DataFrame] = {}
     ids: list[str] | None = None
+    digests: dict[str, list[tuple[int, int]]] = {}
     for table in TABLES:
         path = table_path(data_dir, table.name)
         if table.name in PARTED_TABLES:
             ids = ids if ids is not None else _sorted_ids(whole["households"])
-            results[table.name] = _validate_in_parts(table, path, references, exported_at, ids, part_size,
-                                                     folder / table.name)
+            results[table.name], digests[table.name] = _validate_in_parts(
+                table, path, references, exported_at, ids, part_size, folder / table.name)
             continue
         raw = read_raw_table(path, table.name)
         result = original_text_result(validate_table(table, raw, references, str(path), exported_at), path)
@@ -102,7 +110,7 @@ def read_export_in_parts(data_dir: str | Path, folder: Path, part_size: int,
         from features.read import write_quarantine
 
         write_quarantine(validation, Path(quarantine_dir))
-    return PartedExport(data_dir, exported_at, whole, validation, partition, folder)
+    return PartedExport(data_dir, exported_at, whole, validation, partition, folder, digests)
 
 
 def _sorted_ids(households: pd.DataFrame) -> list[str]:
@@ -110,7 +118,7 @@ def _sorted_ids(households: pd.DataFrame) -> list[str]:
 
 
 def _validate_in_parts(table, path: Path, references: _References, exported_at, ids: list[str], part_size: int,
-                       out: Path) -> TableResult:
+                       out: Path) -> tuple[TableResult, list[tuple[int, int]]]:
     """Spill the raw rows to their households' parts, then validate and keep each part."""
     spill = out / "_raw"
     spill.mkdir(parents=True, exist_ok=True)
@@ -141,6 +149,7 @@ def _validate_in_parts(table, path: Path, references: _References, exported_at, 
         for writer in writers.values():
             writer.close()
     accepted_rows = collapsed = 0
+    digests: list[tuple[int, int]] = []
     quarantined, warnings = [], []
     for k in range(parts):
         raw_path = spill / f"part-{k:05d}.parquet"
@@ -150,6 +159,7 @@ def _validate_in_parts(table, path: Path, references: _References, exported_at, 
         result = validate_table(table, raw, references, str(path), exported_at)
         warnings = warnings or result.warnings
         result.accepted.to_parquet(out / f"part-{k:05d}.parquet", index=False)
+        digests.append(table_digest(result.accepted))
         accepted_rows += len(result.accepted)
         collapsed += result.collapsed
         if len(result.quarantined):
@@ -169,7 +179,7 @@ def _validate_in_parts(table, path: Path, references: _References, exported_at, 
     if result.read != accepted_rows + collapsed + len(frame):
         raise RuntimeError(f"{table.name}: {read} rows read, {accepted_rows} accepted, {collapsed} collapsed, "
                            f"{len(frame)} quarantined do not add up")
-    return result
+    return result, digests
 
 
 def _raw_batches(path: Path, table: str) -> Iterator[pa.Table]:

@@ -30,10 +30,8 @@ import pandas as pd
 
 from features.build import build_features
 from features.facts import Facts
-from features.fingerprint import data_snapshot_hash
 from features.history import cohort, running_measures
-from features.partition import Partition
-from features.read import Export
+from features.parted import PartedExport, read_export_in_parts
 from models.bundle import ModelBundle
 from models.household_reasons import ReasonSettings, explain_households
 from models.lists import county_code, ranking, township_code
@@ -83,38 +81,41 @@ def run_folder(out_dir: Path, as_of: pd.Timestamp, version: int) -> Path:
     return Path(out_dir) / f"{pd.Timestamp(as_of):%Y-%m-%d}" / f"v{version}"
 
 
-def score_export(export: Export, model: Model, settings: ScoreSettings, out_dir: Path, book: ReasonBook,
-                 resume: bool = False, force: bool = False, store=None, progress: bool | None = None) -> RunResult:
-    """Score every cohort household of `export` at `settings.as_of` into `out_dir/<as_of>/v<version>/`."""
+def score_export(data_dir: Path, model: Model, settings: ScoreSettings, out_dir: Path, book: ReasonBook,
+                 resume: bool = False, force: bool = False, store=None, progress: bool | None = None,
+                 quarantine_dir: Path | None = None) -> RunResult:
+    """Score every cohort household of the export in `data_dir` at `settings.as_of` into
+    `out_dir/<as_of>/v<version>/`. The export is read in parts of `settings.chunk_households`
+    households (`features.parted`), so memory is bounded by the part size."""
     as_of = pd.Timestamp(settings.as_of)
     run_dir = run_folder(out_dir, as_of, model.version)
     marker = run_dir / MARKER
     if marker.exists() and not force:
         log.info("%s is a finished run; nothing to do (--force scores it again)", run_dir)
         return RunResult(run_dir, True, False, files.read_json(run_dir / "summary.json"))
-    tables = export.tables
+    work = _claim(run_dir, resume, force)
+    export = read_export_in_parts(data_dir, work / "input", settings.chunk_households, quarantine_dir)
     manifest = {"output_schema": OUTPUT_SCHEMA, "as_of": f"{as_of:%Y-%m-%d}", "model": model.name,
                 "model_version": model.version, "feature_schema": model.bundle.schema_version,
-                "input_snapshot": data_snapshot_hash(tables), "capacity": settings.capacity,
+                "input_snapshot": export.snapshot, "capacity": settings.capacity,
                 "explain_per_township": settings.explain_per_township,
                 "chunk_households": settings.chunk_households, "reasons": asdict(settings.reasons)}
-    work = _prepare_work(run_dir, manifest, resume, force)
-    households = cohort(tables["households"], tables["cases"], as_of)
-    households = households.assign(household_id=households["household_id"].astype("str")).sort_values(
-        "household_id").reset_index(drop=True)
-    partition = Partition(tables, households["household_id"], settings.chunk_households)
-    facts = Facts.from_tables(tables, [as_of])
-    done = _score_parts(partition, facts, model, as_of, households, work, progress)
+    _check_manifest(run_dir, work, manifest)
+    whole = export.reference_tables()
+    households = cohort(whole["households"], whole["cases"], as_of)
+    households = households.assign(household_id=households["household_id"].astype("str"))
+    facts = Facts.from_tables(whole, [as_of])
+    done = _score_parts(export, facts, model, as_of, households, work, progress)
     _kill_point("scored")
-    lists = _township_lists(work, len(partition), settings)
-    _explain_parts(partition, lists, model, as_of, book, settings, work)
+    lists = _township_lists(work, len(export), settings)
+    _explain_parts(export, lists, model, as_of, book, settings, work)
     _kill_point("explained")
     from serving.outputs import write_outputs
 
-    summary = write_outputs(run_dir, export, manifest, lists, work, len(partition), settings)
+    summary = write_outputs(run_dir, export, manifest, lists, work, len(export), settings)
     _kill_point("outputs")
     if store is not None:
-        store.write_run(run_dir, manifest, summary, lists, work, len(partition), partition, facts, model)
+        store.write_run(run_dir, manifest, summary, lists, work, len(export), export, facts, model)
     _kill_point("stored")
     files.write_json(marker, {**manifest, "finished_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
                               "households_scored": summary["reconciliation"]["scored"]})
@@ -122,47 +123,55 @@ def score_export(export: Export, model: Model, settings: ScoreSettings, out_dir:
     return RunResult(run_dir, True, True, summary, done)
 
 
-def _prepare_work(run_dir: Path, manifest: dict, resume: bool, force: bool) -> Path:
+def _claim(run_dir: Path, resume: bool, force: bool) -> Path:
+    """The run's work folder: new, or an unfinished run's when resuming."""
     work = run_dir / WORK
     if force and run_dir.exists():
         shutil.rmtree(run_dir)
     if work.exists():
-        started = files.read_json(work / "run.json") if (work / "run.json").exists() else {}
         if not resume:
             raise InputError(f"{run_dir} holds an unfinished run; continue it with --resume, or start it again with "
                              "--force")
-        different = sorted(k for k in manifest if started.get(k) != manifest[k])
-        if different:
-            raise InputError(f"the unfinished run in {run_dir} was started with other settings or input "
-                             f"({', '.join(different)} differ); rerun with the same ones, or with --force to "
-                             "start again")
         log.info("resuming the unfinished run in %s", run_dir)
     elif run_dir.exists() and any(run_dir.iterdir()):
         raise InputError(f"{run_dir} is not empty and holds no run this command can continue; move it away or use "
                          "--force")
     work.mkdir(parents=True, exist_ok=True)
-    files.write_json(work / "run.json", manifest)
     return work
+
+
+def _check_manifest(run_dir: Path, work: Path, manifest: dict) -> None:
+    """A resumed run must have been started with the same input and settings."""
+    path = work / "run.json"
+    if path.exists():
+        started = files.read_json(path)
+        different = sorted(k for k in manifest if started.get(k) != manifest[k])
+        if different:
+            raise InputError(f"the unfinished run in {run_dir} was started with other settings or input "
+                             f"({', '.join(different)} differ); rerun with the same ones, or with --force to "
+                             "start again")
+    else:
+        files.write_json(path, manifest)
 
 
 def _part_path(work: Path, stage: str, part: int) -> Path:
     return work / f"{stage}-{part:05d}.parquet"
 
 
-def _score_parts(partition: Partition, facts: Facts, model: Model, as_of: pd.Timestamp,
+def _score_parts(export: PartedExport, facts: Facts, model: Model, as_of: pd.Timestamp,
                  households: pd.DataFrame, work: Path, progress: bool | None) -> int:
     """Features and scores of every part not already on disk; returns how many were found done."""
     village = households.set_index("household_id")["village_code"].astype("str")
-    total = len(partition)
+    total = len(export)
     done = [k for k in range(total) if _part_path(work, "scores", k).exists()]
     bar = _progress(len(households), progress)
-    bar.update(sum(len(partition.ids(k)) for k in done))
+    bar.update(sum(int(village.index.isin(export.ids(k)).sum()) for k in done))
     started = time.monotonic()
     for part in range(total):
         path = _part_path(work, "scores", part)
         if path.exists():
             continue
-        features = build_features(partition.part_tables(part), [as_of], facts=facts)
+        features = build_features(export.part_tables(part), [as_of], facts=facts)
         scores = model.bundle.predict(features)
         band, tier = model.bundle.band_and_tier(scores)
         features.insert(1, "village_code", features["household_id"].map(village).to_numpy())
@@ -195,11 +204,11 @@ def _township_lists(work: Path, parts: int, settings: ScoreSettings) -> pd.DataF
     return lists
 
 
-def _explain_parts(partition: Partition, lists: pd.DataFrame, model: Model, as_of: pd.Timestamp, book: ReasonBook,
+def _explain_parts(export: PartedExport, lists: pd.DataFrame, model: Model, as_of: pd.Timestamp, book: ReasonBook,
                    settings: ScoreSettings, work: Path) -> None:
     """Reasons and measures of the households to explain, part by part."""
     meta = {"model": model.name, "model_version": model.version, "feature_schema": model.bundle.schema_version}
-    for part in range(len(partition)):
+    for part in range(len(export)):
         path = _part_path(work, "reasons", part)
         if path.exists():
             continue
@@ -208,7 +217,7 @@ def _explain_parts(partition: Partition, lists: pd.DataFrame, model: Model, as_o
         if len(chosen):
             features = pd.read_parquet(_part_path(work, "scores", part))
             rows = features[features["household_id"].isin(chosen)].reset_index(drop=True)
-            received = running_measures(partition.part_tables(part)["assistance"], as_of)
+            received = running_measures(export.partition.part_tables(part)["assistance"], as_of)
             records = explain_households(model.bundle, rows, book, received, settings.reasons, meta)
         files.write_parquet(path, reason_columns(records))
         _kill_point(f"reasons:{part}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.read import Export
+from features.parted import PartedExport
 from serving import files
 
 TIER_ZH = {"high": "高", "medium": "中", "low": "低"}
@@ -28,7 +28,7 @@ SCORE_COLUMNS = ("household_id", "village_code", "township_code", "county_code",
                  "explanation_json", "model_name", "model_version", "feature_schema_version", "input_snapshot")
 
 
-def write_outputs(run_dir: Path, export: Export, manifest: dict, lists: pd.DataFrame, work: Path, parts: int,
+def write_outputs(run_dir: Path, export: PartedExport, manifest: dict, lists: pd.DataFrame, work: Path, parts: int,
                   settings) -> dict:
     from serving.batch import _part_path
     from serving.report import render_report
@@ -103,9 +103,9 @@ def previous_flagged(run_dir: Path, manifest: dict) -> dict[str, dict]:
     return found
 
 
-def run_summary(export: Export, manifest: dict, scores: pd.DataFrame, previous: dict[str, dict]) -> dict:
+def run_summary(export: PartedExport, manifest: dict, scores: pd.DataFrame, previous: dict[str, dict]) -> dict:
     table = export.validation.reconciliation()
-    households = export.tables["households"]["household_id"].astype("str").nunique()
+    households = export.whole["households"]["household_id"].astype("str").nunique()
     bands = scores["band"].value_counts().reindex(range(1, 21), fill_value=0)
     return {
         "as_of": manifest["as_of"], "model": manifest["model"], "model_version": manifest["model_version"],

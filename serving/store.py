@@ -88,7 +88,7 @@ class Store:
 
     # ------------------------------------------------------------------ writing
     def write_run(self, run_dir: Path, manifest: dict, summary: dict, lists: pd.DataFrame, work: Path, parts: int,
-                  partition, facts: Facts, model) -> str:
+                  export, facts: Facts, model) -> str:
         """Store one run (replacing an earlier copy of the same run) and mark it current where it is the
         latest finished run of its county."""
         from serving.batch import _part_path
@@ -109,7 +109,7 @@ class Store:
             for part in range(parts):
                 frame = pd.read_parquet(_part_path(work, "scores", part))
                 self._insert_scores(connection, key, manifest, frame, places, explanation)
-                self._insert_records(connection, key, partition.part_tables(part), partition.ids(part))
+                self._insert_records(connection, key, export.part_tables(part), export.ids(part))
             for county in sorted(lists["county_code"].unique()):
                 connection.execute("INSERT INTO run_counties VALUES (?, ?, 0)", (key, county))
             _mark_current(connection)

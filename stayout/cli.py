@@ -285,7 +285,6 @@ def _explain(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from features.read import read_export
     from models import registry
     from models.household_reasons import ReasonSettings
     from models.reasons import ReasonBook
@@ -305,11 +304,10 @@ def _score(args: argparse.Namespace) -> int:
                              ReasonSettings(config.explanations.reason_min_contribution,
                                             config.explanations.max_reasons))
     bundle, found = registry.load_bundle(config.registered_model, args.model_alias)
-    export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
-    _report_quarantine(export)
     store = None if args.no_store else Store.at_home(stayout_home())
-    result = score_export(export, Model(bundle, config.registered_model, found.version), settings, args.out,
-                          ReasonBook.load(), resume=args.resume, force=args.force, store=store)
+    result = score_export(args.data_dir, Model(bundle, config.registered_model, found.version), settings, args.out,
+                          ReasonBook.load(), resume=args.resume, force=args.force, store=store,
+                          quarantine_dir=quarantine_dir_for(args.data_dir))
     summary = result.summary
     recon = summary["reconciliation"]
     if not result.repeated:

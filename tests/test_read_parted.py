@@ -51,7 +51,7 @@ def test_accepted_rows_of_the_parts_are_the_whole_tables_rows(export):
         expected = rows.assign(_part=part).sort_values("_part", kind="stable").drop(columns="_part")
         pd.testing.assert_frame_equal(tables[name], expected.reset_index(drop=True), check_categorical=False, obj=name)
     restored = {name: (tables[name] if name in PARTED_TABLES else whole.tables[name]) for name in whole.tables}
-    assert data_snapshot_hash(restored) == data_snapshot_hash(whole.tables)
+    assert data_snapshot_hash(restored) == data_snapshot_hash(whole.tables) == parted.snapshot
 
 
 def test_features_of_each_part_equal_the_whole_county(export):
