@@ -5,14 +5,14 @@ import argparse
 import os
 from pathlib import Path
 
-from benchmarks import bench_explain, bench_features, bench_simulate, bench_training, bench_validation
+from benchmarks import bench_explain, bench_features, bench_scoring, bench_simulate, bench_training, bench_validation
 from stayout.home import OFFLINE_ENVIRONMENT
 
 
 def main() -> None:
     os.environ.update(OFFLINE_ENVIRONMENT)
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("--only", choices=("validation", "simulate", "features", "training", "explain"), default=None)
+    parser.add_argument("--only", choices=("validation", "simulate", "features", "training", "explain", "scoring"), default=None)
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("STAYOUT_HOME", ".stayout")) / "bench")
     args = parser.parse_args()
     if args.only in (None, "validation"):
@@ -25,6 +25,8 @@ def main() -> None:
         bench_training.run(args.workdir)
     if args.only in (None, "explain"):
         bench_explain.run(args.workdir)   # the model the training benchmark registered
+    if args.only in (None, "scoring"):
+        bench_scoring.run(args.workdir)   # the simulated export ten times, scored with the same model
 
 
 if __name__ == "__main__":

@@ -94,6 +94,7 @@ def score_export(data_dir: Path, model: Model, settings: ScoreSettings, out_dir:
         log.info("%s is a finished run; nothing to do (--force scores it again)", run_dir)
         return RunResult(run_dir, True, False, files.read_json(run_dir / "summary.json"))
     work = _claim(run_dir, resume, force)
+    clock = _Clock()
     export = read_export_in_parts(data_dir, work / "input", settings.chunk_households, quarantine_dir)
     manifest = {"output_schema": OUTPUT_SCHEMA, "as_of": f"{as_of:%Y-%m-%d}", "model": model.name,
                 "model_version": model.version, "feature_schema": model.bundle.schema_version,
@@ -101,24 +102,32 @@ def score_export(data_dir: Path, model: Model, settings: ScoreSettings, out_dir:
                 "explain_per_township": settings.explain_per_township,
                 "chunk_households": settings.chunk_households, "reasons": asdict(settings.reasons)}
     _check_manifest(run_dir, work, manifest)
+    clock.lap("read_and_validate")
     whole = export.reference_tables()
     households = cohort(whole["households"], whole["cases"], as_of)
     households = households.assign(household_id=households["household_id"].astype("str"))
     facts = Facts.from_tables(whole, [as_of])
+    clock.lap("facts")
     done = _score_parts(export, facts, model, as_of, households, work, progress)
+    clock.lap("features_and_scores")
     _kill_point("scored")
     lists = _township_lists(work, len(export), settings)
+    clock.lap("lists")
     _explain_parts(export, lists, model, as_of, book, settings, work)
+    clock.lap("reasons")
     _kill_point("explained")
     from serving.outputs import write_outputs
 
     summary = write_outputs(run_dir, export, manifest, lists, work, len(export), settings)
+    clock.lap("outputs")
     _kill_point("outputs")
     if store is not None:
         store.write_run(run_dir, manifest, summary, lists, work, len(export), export, facts, model)
+        clock.lap("store")
     _kill_point("stored")
     files.write_json(marker, {**manifest, "finished_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
-                              "households_scored": summary["reconciliation"]["scored"]})
+                              "households_scored": summary["reconciliation"]["scored"],
+                              "seconds_this_session": clock.laps})
     shutil.rmtree(work, ignore_errors=True)
     return RunResult(run_dir, True, True, summary, done)
 
@@ -242,6 +251,19 @@ def reason_columns(records: list[dict]) -> pd.DataFrame:
         "explanation_json": pd.Series([json.dumps({k: r[k] for k in ("reasons", "measures")}, ensure_ascii=False)
                                        for r in records], dtype="str"),
     })
+
+
+class _Clock:
+    """Wall seconds of each stage of this session of the run (a resumed run times only its own work)."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._last = time.monotonic()
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.laps[name] = round(now - self._last, 2)
+        self._last = now
 
 
 class _Bar:
