@@ -19,14 +19,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from features.catalogue import FEATURE_NAMES
 from features.facts import Facts
 from stayout.errors import StayoutError
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "1"  # the first published schema
 FILE_NAME = "store.sqlite"
-BATCH_ROWS = 5_000
+BLOCK_HOUSEHOLDS = 1_000
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,8 +45,10 @@ CREATE TABLE scores (
     score REAL NOT NULL, band INTEGER NOT NULL, tier TEXT NOT NULL, rank_in_township INTEGER NOT NULL,
     flagged INTEGER NOT NULL, explanation TEXT, features BLOB NOT NULL,
     PRIMARY KEY (household_id, run_key));
-CREATE TABLE records (household_id TEXT NOT NULL, run_key TEXT NOT NULL, tables BLOB NOT NULL,
+CREATE TABLE record_index (household_id TEXT NOT NULL, run_key TEXT NOT NULL, block INTEGER NOT NULL,
     PRIMARY KEY (household_id, run_key));
+CREATE TABLE record_blocks (run_key TEXT NOT NULL, block INTEGER NOT NULL, table_name TEXT NOT NULL,
+    data BLOB NOT NULL, PRIMARY KEY (run_key, block, table_name));
 CREATE TABLE facts (run_key TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 
@@ -95,7 +99,7 @@ class Store:
 
         key = run_key(manifest["as_of"], manifest["model"], manifest["model_version"])
         with closing(self.connect()) as connection, connection:
-            for table in ("scores", "records", "facts", "run_counties", "runs"):
+            for table in ("scores", "record_index", "record_blocks", "facts", "run_counties", "runs"):
                 connection.execute(f"DELETE FROM {table} WHERE run_key = ?", (key,))
             connection.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)", (
                 key, manifest["as_of"], manifest["model"], int(manifest["model_version"]), manifest["feature_schema"],
@@ -106,10 +110,11 @@ class Store:
             reasons = pd.read_parquet(run_dir / "scores.parquet", columns=["household_id", "explanation_json"])
             explanation = dict(zip(reasons["household_id"], reasons["explanation_json"]))
             places = lists.set_index("household_id")
+            block = 0
             for part in range(parts):
                 frame = pd.read_parquet(_part_path(work, "scores", part))
                 self._insert_scores(connection, key, manifest, frame, places, explanation)
-                self._insert_records(connection, key, export.part_tables(part), export.ids(part))
+                block = self._insert_records(connection, key, export.part_tables(part), export.ids(part), block)
             for county in sorted(lists["county_code"].unique()):
                 connection.execute("INSERT INTO run_counties VALUES (?, ?, 0)", (key, county))
             _mark_current(connection)
@@ -131,26 +136,27 @@ class Store:
                 for h, county, township, village, score, band, tier, rank, flagged, text, vector in columns]
         connection.executemany("INSERT INTO scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
-    def _insert_records(self, connection, key, tables: dict[str, pd.DataFrame], ids) -> None:
-        """One compressed JSON object per household: {table: [row, ...]}, rows as JSON objects."""
-        pieces: dict[str, list[str]] = {str(h): [] for h in ids}
+    def _insert_records(self, connection, key, tables: dict[str, pd.DataFrame], ids, first_block: int) -> int:
+        """The validated rows of the households `ids`, in blocks of BLOCK_HOUSEHOLDS households: one
+        Parquet blob per block and table (a lookup reads one small blob per table)."""
+        ids = pd.Index(pd.Series(list(ids), dtype="str"))
+        blocks = first_block + np.arange(len(ids)) // BLOCK_HOUSEHOLDS
+        connection.executemany("INSERT INTO record_index VALUES (?,?,?)",
+                               zip(ids.tolist(), [key] * len(ids), blocks.tolist()))
         for name, frame in tables.items():
             if "household_id" not in frame.columns or frame.empty:
                 continue
-            grouped: dict[str, list[str]] = {}
-            for household, line in zip(frame["household_id"].astype("str"), json_lines(frame)):
-                grouped.setdefault(household, []).append(line)
-            for household, lines in grouped.items():
-                if household in pieces:
-                    pieces[household].append(f'{json.dumps(name)}:[{",".join(lines)}]')
-        rows = []
-        for household, parts in pieces.items():
-            rows.append((household, key, zlib.compress(("{" + ",".join(parts) + "}").encode("utf-8"), 1)))
-            if len(rows) >= BATCH_ROWS:
-                connection.executemany("INSERT INTO records VALUES (?,?,?)", rows)
-                rows = []
-        if rows:
-            connection.executemany("INSERT INTO records VALUES (?,?,?)", rows)
+            position = ids.get_indexer(frame["household_id"].astype("str"))
+            inside = position >= 0
+            rows, block_of = frame[inside], blocks[position[inside]]
+            order = np.argsort(block_of, kind="stable")
+            rows, block_of = rows.iloc[order], block_of[order]
+            bounds = np.flatnonzero(np.diff(block_of)) + 1
+            starts, ends = np.r_[0, bounds], np.r_[bounds, len(rows)]
+            connection.executemany("INSERT INTO record_blocks VALUES (?,?,?,?)", (
+                (key, int(block_of[start]), name, _parquet_bytes(rows.iloc[start:end]))
+                for start, end in zip(starts, ends) if end > start))
+        return int(blocks[-1]) + 1 if len(ids) else first_block
 
     # ------------------------------------------------------------------ reading
     def current_runs(self) -> pd.DataFrame:
@@ -179,12 +185,18 @@ class Store:
         return out
 
     def records(self, household_id: str, run: str) -> dict[str, pd.DataFrame]:
+        """The household's validated rows per table as stored by the run (tables without rows absent)."""
         with closing(self.connect()) as connection:
-            row = connection.execute("SELECT tables FROM records WHERE household_id = ? AND run_key = ?",
-                                     (household_id, run)).fetchone()
-        if row is None:
-            return {}
-        return {name: pd.DataFrame(rows) for name, rows in unpack(row[0]).items()}
+            blobs = connection.execute(
+                "SELECT b.table_name, b.data FROM record_index i JOIN record_blocks b "
+                "ON b.run_key = i.run_key AND b.block = i.block WHERE i.household_id = ? AND i.run_key = ?",
+                (household_id, run)).fetchall()
+        out = {}
+        for name, blob in blobs:
+            table = pq.read_table(pa.BufferReader(blob), filters=[("household_id", "==", household_id)])
+            if table.num_rows:
+                out[name] = table.to_pandas()
+        return out
 
     def facts(self, run: str) -> dict:
         with closing(self.connect()) as connection:
@@ -206,6 +218,12 @@ def _mark_current(connection: sqlite3.Connection) -> None:
                     ORDER BY r.as_of DESC, r.stored_at DESC, r.model_version DESC) AS position
                 FROM run_counties c JOIN runs r USING (run_key))
             WHERE position = 1)""")
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
 
 
 def json_lines(frame: pd.DataFrame) -> list[str]:

@@ -82,7 +82,7 @@ def _outputs(run: Path) -> dict:
 def _stored(home: Path) -> dict:
     with sqlite3.connect(home / "store.sqlite") as connection:
         return {table: pd.read_sql_query(f"SELECT * FROM {table} ORDER BY 1, 2", connection)
-                for table in ("scores", "records", "facts", "run_counties")}
+                for table in ("scores", "record_index", "record_blocks", "facts", "run_counties")}
 
 
 def _assert_same_outputs(found: dict, expected: dict) -> None:
@@ -140,7 +140,7 @@ def test_a_run_killed_and_resumed_gives_the_uninterrupted_result(county, finishe
     assert _score(county, out, "--resume") == 0
     _assert_same_outputs(_outputs(run), finished["outputs"])
     found, expected = _stored(county["home"]), finished["store"]
-    for table in ("scores", "records", "facts", "run_counties"):
+    for table in ("scores", "record_index", "record_blocks", "facts", "run_counties"):
         pd.testing.assert_frame_equal(found[table], expected[table], obj=table)
 
 
