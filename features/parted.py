@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 PARTED_TABLES = ("income", "expenditures")
 ROW_NUMBER = "_row_number"
 BATCH_ROWS = 2_000_000
+SPILL_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 @dataclass
@@ -50,7 +51,7 @@ class PartedExport:
     whole: dict[str, pd.DataFrame]            # every table but the parted ones, accepted rows
     validation: ValidationResult              # every table; a parted table's `accepted` is left empty
     partition: Partition                      # the whole tables split by the same parts
-    folder: Path                              # accepted parts: <folder>/<table>/part-NNNNN.parquet
+    folder: Path                              # accepted parts: <folder>/<table>/part-NNNNN.arrow
     part_digests: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     @property
@@ -69,7 +70,7 @@ class PartedExport:
         """All twelve tables of the households of `part` (reference tables whole)."""
         tables = self.partition.part_tables(part)
         for name in PARTED_TABLES:
-            tables[name] = pd.read_parquet(self.folder / name / f"part-{part:05d}.parquet")
+            tables[name] = read_arrow(self.folder / name / f"part-{part:05d}.arrow")
         return tables
 
     def reference_tables(self) -> dict[str, pd.DataFrame]:
@@ -124,17 +125,14 @@ def _validate_in_parts(table, path: Path, references: _References, exported_at, 
     spill.mkdir(parents=True, exist_ok=True)
     index = HouseholdIndex(pd.Index(pd.Series(ids, dtype="str")))
     parts = -(-len(ids) // part_size)
-    writers: dict[int, pq.ParquetWriter] = {}
+    writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
     schema = None
     read = 0
     try:
         for batch in _raw_batches(path, table.name):
             if schema is None:
                 schema = batch.schema.append(pa.field(ROW_NUMBER, pa.int64()))
-            household, _ = parse_column(batch.column("household_id") if "household_id" in batch.column_names
-                                        else pa.chunked_array([pa.nulls(batch.num_rows, pa.string())]),
-                                        TABLES_BY_NAME[table.name].column("household_id"))
-            position = index.codes(household.astype("str").fillna(""))
+            position = _household_positions(batch, index, table.name)
             part = np.where(position >= 0, position // part_size, 0)
             numbered = batch.append_column(ROW_NUMBER, pa.array(np.arange(read, read + batch.num_rows), pa.int64()))
             order = np.argsort(part, kind="stable")
@@ -142,7 +140,7 @@ def _validate_in_parts(table, path: Path, references: _References, exported_at, 
             for k in np.unique(part):
                 rows = numbered.take(pa.array(order[bounds[k]:bounds[k + 1]]))
                 if k not in writers:
-                    writers[k] = pq.ParquetWriter(spill / f"part-{k:05d}.parquet", schema)
+                    writers[k] = pa.ipc.new_file(spill / f"part-{k:05d}.arrow", schema, options=SPILL_OPTIONS)
                 writers[k].write_table(rows.cast(schema))
             read += batch.num_rows
     finally:
@@ -152,13 +150,13 @@ def _validate_in_parts(table, path: Path, references: _References, exported_at, 
     digests: list[tuple[int, int]] = []
     quarantined, warnings = [], []
     for k in range(parts):
-        raw_path = spill / f"part-{k:05d}.parquet"
-        raw = pq.read_table(raw_path) if raw_path.exists() else _empty_raw(schema, table.name)
+        raw_path = spill / f"part-{k:05d}.arrow"
+        raw = _read_ipc(raw_path) if raw_path.exists() else _empty_raw(schema, table.name)
         numbers = raw.column(ROW_NUMBER).to_numpy()
         raw = raw.drop_columns([ROW_NUMBER])
         result = validate_table(table, raw, references, str(path), exported_at)
         warnings = warnings or result.warnings
-        result.accepted.to_parquet(out / f"part-{k:05d}.parquet", index=False)
+        write_arrow(out / f"part-{k:05d}.arrow", result.accepted)
         digests.append(table_digest(result.accepted))
         accepted_rows += len(result.accepted)
         collapsed += result.collapsed
@@ -173,13 +171,44 @@ def _validate_in_parts(table, path: Path, references: _References, exported_at, 
     columns = None if not quarantined else quarantined[0].columns
     frame = pd.concat(quarantined, ignore_index=True).sort_values("row_number", kind="stable").reset_index(
         drop=True)[columns] if quarantined else _empty_quarantine(table)
-    empty = pd.read_parquet(out / "part-00000.parquet").head(0) if parts else pd.DataFrame()
+    empty = read_arrow(out / "part-00000.arrow").head(0) if parts else pd.DataFrame()
     result = TableResult(table.name, empty, frame, read=read, collapsed=collapsed, warnings=warnings,
                          accepted_count=accepted_rows)
     if result.read != accepted_rows + collapsed + len(frame):
         raise RuntimeError(f"{table.name}: {read} rows read, {accepted_rows} accepted, {collapsed} collapsed, "
                            f"{len(frame)} quarantined do not add up")
     return result, digests
+
+
+def write_arrow(path: Path, frame: pd.DataFrame) -> None:
+    """A frame to an Arrow IPC file (lz4): several times faster than Parquet to write and read back."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with pa.ipc.new_file(path, table.schema, options=SPILL_OPTIONS) as writer:
+        writer.write_table(table)
+
+
+def read_arrow(path: Path) -> pd.DataFrame:
+    return _read_ipc(path).to_pandas()
+
+
+def _read_ipc(path: Path) -> pa.Table:
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _household_positions(batch: pa.Table, index: HouseholdIndex, table: str) -> np.ndarray:
+    """Each row's household among the accepted ones (-1 when none): looked up as written, and for
+    the rows not found so, as validation will read the value (trimmed, canonical)."""
+    if "household_id" not in batch.column_names:
+        return np.full(batch.num_rows, -1, dtype=np.int64)
+    raw = batch.column("household_id")
+    as_text = raw if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type) else raw.cast(pa.string())
+    position = index.codes(pd.Series(as_text.to_pandas(types_mapper=pd.ArrowDtype), dtype="str").fillna(""))
+    missing = np.flatnonzero(position < 0)
+    if len(missing):
+        values, _ = parse_column(raw.take(pa.array(missing)), TABLES_BY_NAME[table].column("household_id"))
+        position[missing] = index.codes(values.astype("str").fillna(""))
+    return position
 
 
 def _raw_batches(path: Path, table: str) -> Iterator[pa.Table]:

@@ -20,10 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.compute  # noqa: F401 (pa.compute)
 
 from features.catalogue import FEATURE_NAMES
 from features.facts import Facts
+from features.timeline import HouseholdIndex
 from stayout.errors import StayoutError
 
 SCHEMA_VERSION = "1"  # the first published schema
@@ -138,23 +139,25 @@ class Store:
 
     def _insert_records(self, connection, key, tables: dict[str, pd.DataFrame], ids, first_block: int) -> int:
         """The validated rows of the households `ids`, in blocks of BLOCK_HOUSEHOLDS households: one
-        Parquet blob per block and table (a lookup reads one small blob per table)."""
+        Arrow blob per block and table (a lookup reads one small blob per table)."""
         ids = pd.Index(pd.Series(list(ids), dtype="str"))
+        index = HouseholdIndex(ids)
         blocks = first_block + np.arange(len(ids)) // BLOCK_HOUSEHOLDS
         connection.executemany("INSERT INTO record_index VALUES (?,?,?)",
                                zip(ids.tolist(), [key] * len(ids), blocks.tolist()))
         for name, frame in tables.items():
             if "household_id" not in frame.columns or frame.empty:
                 continue
-            position = ids.get_indexer(frame["household_id"].astype("str"))
-            inside = position >= 0
-            rows, block_of = frame[inside], blocks[position[inside]]
+            position = index.codes(frame["household_id"])
+            inside = np.flatnonzero(position >= 0)
+            block_of = blocks[position[inside]]
             order = np.argsort(block_of, kind="stable")
-            rows, block_of = rows.iloc[order], block_of[order]
+            rows = pa.Table.from_pandas(frame, preserve_index=False).take(pa.array(inside[order]))
+            block_of = block_of[order]
             bounds = np.flatnonzero(np.diff(block_of)) + 1
-            starts, ends = np.r_[0, bounds], np.r_[bounds, len(rows)]
+            starts, ends = np.r_[0, bounds], np.r_[bounds, len(block_of)]
             connection.executemany("INSERT INTO record_blocks VALUES (?,?,?,?)", (
-                (key, int(block_of[start]), name, _parquet_bytes(rows.iloc[start:end]))
+                (key, int(block_of[start]), name, _block_bytes(rows.slice(start, end - start)))
                 for start, end in zip(starts, ends) if end > start))
         return int(blocks[-1]) + 1 if len(ids) else first_block
 
@@ -193,9 +196,10 @@ class Store:
                 (household_id, run)).fetchall()
         out = {}
         for name, blob in blobs:
-            table = pq.read_table(pa.BufferReader(blob), filters=[("household_id", "==", household_id)])
-            if table.num_rows:
-                out[name] = table.to_pandas()
+            table = pa.ipc.open_stream(pa.BufferReader(blob)).read_all()
+            rows = table.filter(pa.compute.equal(table.column("household_id").cast(pa.string()), household_id))
+            if rows.num_rows:
+                out[name] = rows.to_pandas()
         return out
 
     def facts(self, run: str) -> dict:
@@ -220,9 +224,14 @@ def _mark_current(connection: sqlite3.Connection) -> None:
             WHERE position = 1)""")
 
 
-def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+BLOCK_OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
+
+
+def _block_bytes(table: pa.Table) -> bytes:
+    """Rows as an Arrow IPC stream (lz4): far cheaper to write than Parquet, read back whole."""
     sink = pa.BufferOutputStream()
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink, compression="zstd")
+    with pa.ipc.new_stream(sink, table.schema, options=BLOCK_OPTIONS) as writer:
+        writer.write_table(table)
     return sink.getvalue().to_pybytes()
 
 
