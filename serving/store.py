@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from contextlib import closing
 from pathlib import Path
 
@@ -23,7 +22,9 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401 (pa.compute)
 
 from features.catalogue import FEATURE_NAMES
+from features.contract import TABLES
 from features.facts import Facts
+from features.validate import validate_table
 from features.timeline import HouseholdIndex
 from stayout.errors import StayoutError
 
@@ -50,7 +51,7 @@ CREATE TABLE record_index (household_id TEXT NOT NULL, run_key TEXT NOT NULL, bl
     PRIMARY KEY (household_id, run_key));
 CREATE TABLE record_blocks (run_key TEXT NOT NULL, block INTEGER NOT NULL, table_name TEXT NOT NULL,
     data BLOB NOT NULL, PRIMARY KEY (run_key, block, table_name));
-CREATE TABLE facts (run_key TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE facts (run_key TEXT NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (run_key, name));
 """
 
 
@@ -107,7 +108,10 @@ class Store:
                 manifest["input_snapshot"], str(Path(run_dir).resolve()),
                 pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"), json.dumps(list(FEATURE_NAMES)),
                 int(len(lists))))
-            connection.execute("INSERT INTO facts VALUES (?, ?)", (key, pack(facts_record(facts))))
+            connection.executemany("INSERT INTO facts VALUES (?, ?, ?)", (
+                (key, name, _block_bytes(pa.Table.from_pandas(frame, preserve_index=False)))
+                for name, frame in (("areas", facts.areas), ("monitoring_lines", facts.monitoring_lines),
+                                    ("villages", facts.villages))))
             reasons = pd.read_parquet(run_dir / "scores.parquet", columns=["household_id", "explanation_json"])
             explanation = dict(zip(reasons["household_id"], reasons["explanation_json"]))
             places = lists.set_index("household_id")
@@ -202,10 +206,33 @@ class Store:
                 out[name] = rows.to_pandas()
         return out
 
-    def facts(self, run: str) -> dict:
+    def household_tables(self, household_id: str, run: str) -> dict[str, pd.DataFrame]:
+        """All the contract's tables for one household as the run stored them: its own rows, the
+        reference tables (areas, lines) from the run's facts, empty tables where it has no rows."""
+        found = self.records(household_id, run)
+        facts = self.facts(run)
+        out = {}
+        for table in TABLES:
+            if table.name in ("areas", "monitoring_lines") and facts is not None:
+                out[table.name] = getattr(facts, table.name)
+            else:
+                out[table.name] = found.get(table.name, _empty_table(table))
+        return out
+
+    def facts(self, run: str) -> Facts | None:
+        """The facts the run scored with (lines, areas, village aggregates), dtypes as they were."""
         with closing(self.connect()) as connection:
-            row = connection.execute("SELECT data FROM facts WHERE run_key = ?", (run,)).fetchone()
-        return unpack(row[0]) if row else {}
+            rows = dict(connection.execute("SELECT name, data FROM facts WHERE run_key = ?", (run,)).fetchall())
+        if not rows:
+            return None
+        frames = {name: pa.ipc.open_stream(pa.BufferReader(blob)).read_all().to_pandas() for name, blob in rows.items()}
+        return Facts(frames["areas"], frames["monitoring_lines"], frames["villages"])
+
+
+def _empty_table(table) -> pd.DataFrame:
+    """An accepted table without rows, in the dtypes validation gives."""
+    raw = pa.table({column.name: pa.array([], pa.string()) for column in table.columns})
+    return validate_table(table, raw).accepted
 
 
 def run_key(as_of: str, model: str, version: int) -> str:
@@ -233,28 +260,3 @@ def _block_bytes(table: pa.Table) -> bytes:
     with pa.ipc.new_stream(sink, table.schema, options=BLOCK_OPTIONS) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
-
-
-def json_lines(frame: pd.DataFrame) -> list[str]:
-    """Each row as one JSON object: times as ISO text (seconds), missing values as null."""
-    if frame.empty:
-        return []
-    return frame.to_json(orient="records", lines=True, date_format="iso", date_unit="s",
-                         force_ascii=False).rstrip("\n").split("\n")
-
-
-def _rows(frame: pd.DataFrame) -> list[dict]:
-    return [json.loads(line) for line in json_lines(frame)]
-
-
-def facts_record(facts: Facts) -> dict:
-    return {"areas": _rows(facts.areas), "monitoring_lines": _rows(facts.monitoring_lines),
-            "villages": _rows(facts.villages)}
-
-
-def pack(value) -> bytes:
-    return zlib.compress(json.dumps(value, ensure_ascii=False, default=str).encode("utf-8"), 6)
-
-
-def unpack(blob: bytes):
-    return json.loads(zlib.decompress(blob).decode("utf-8"))

@@ -174,6 +174,9 @@ def test_a_household_scored_in_the_batch_scores_the_same_alone(county, finished)
     assert bundle.predict(features)[0] == pytest.approx(stored["score"], abs=1e-12)
     records = store.records(flagged, stored["run_key"])
     assert len(records["households"]) >= 1 and set(records["households"]["household_id"]) == {flagged}
+    again = build_features(store.household_tables(flagged, stored["run_key"]), [as_of],
+                           facts=store.facts(stored["run_key"]))
+    assert bundle.predict(again)[0] == pytest.approx(scores.loc[flagged, "score"], abs=1e-12)
 
 
 def test_township_csv_opens_in_excel_with_chinese_headers_and_nothing_personal(finished):
