@@ -30,6 +30,7 @@ from stayout.errors import NotFoundError
 from stayout.home import stayout_home
 
 CHAMPION, CHALLENGER = "champion", "challenger"
+DEFAULT_MODEL_NAME = "stayout-relapse"  # the registered model the service answers with unless told otherwise
 _SIGNATURE_TYPES = {"float": "double", "int": "long", "bool": "boolean"}
 _REQUIREMENTS = ("lightgbm", "scikit-learn", "pandas", "numpy", "joblib")
 _DEFAULT_MARK = "STAYOUT_DEFAULT_TRACKING_URI"  # MLflow copies any URI it is given into MLFLOW_TRACKING_URI

@@ -1,0 +1,302 @@
+"""The real-time service for case workers' systems: `bentoml serve serving.service:Stayout`.
+
+At start it goes offline, loads the champion of `STAYOUT_MODEL_NAME` (default `stayout-relapse`)
+and keeps that version for the life of the process (every answer names it), and opens the online
+store under `STAYOUT_HOME`. Endpoints (JSON bodies, fields at the top level):
+
+- `POST /lookup` {household_id, as_of?}: the stored score of the batch run, its reasons and
+  measures; `stale` when another version than the champion produced it.
+- `POST /score` {as_of, records}: one household's records in the contract's shape, validated as an
+  export is, scored and explained with the stored facts of its county's current run.
+- `POST /rescore` {household_id, as_of?, records}: new rows added to the stored ones; the new and
+  the previous score and what changed. Posted rows go to `STAYOUT_HOME/intake/<date>.jsonl` first.
+
+Village aggregates are facts of the run's as-of date. Asked for another date, the service uses
+the latest stored date at or before it (`facts_as_of` in the answer says which), re-dated.
+
+Keys, roles, rate and size limits and the audit log sit in an ASGI middleware (`serving.audit`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from pathlib import Path
+
+import bentoml
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from starlette.responses import JSONResponse
+
+from features.build import build_features
+from features.facts import Facts
+from features.history import running_measures
+from features.validate import validate_tables
+from models import registry
+from models.changes import what_changed
+from models.explain import explain
+from models.household_reasons import ReasonSettings, explain_households
+from models.reasons import ReasonBook
+from serving.api import (RECORD_TABLES, LookupRequest, LookupResponse, Problem, Records, RescoreRequest, RescoreResponse,
+                         ScoreRequest, ScoreResponse, ServiceError, as_text, empty_text, posted_tables)
+from serving.audit import MODEL_VERSION_HEADER, Gate
+from serving.store import Store, run_key
+from stayout.errors import StayoutError
+from stayout.home import go_offline, stayout_home
+
+log = logging.getLogger("stayout.service")
+MODEL_NAME_VARIABLE = "STAYOUT_MODEL_NAME"
+
+
+class OnlineScorer:
+    """The service's work, without HTTP: answers or raises `StayoutError` (mapped to a status)."""
+
+    def __init__(self, bundle, model_name: str, model_version: int, store: Store, book: ReasonBook, home: Path):
+        self.bundle, self.model_name, self.model_version = bundle, model_name, int(model_version)
+        self.store, self.book, self.home = store, book, Path(home)
+        self._facts: dict[str, Facts] = {}
+
+    @classmethod
+    def start(cls) -> "OnlineScorer":
+        name = os.environ.get(MODEL_NAME_VARIABLE, registry.DEFAULT_MODEL_NAME)
+        bundle, found = registry.load_bundle(name, "champion")
+        home = stayout_home()
+        log.info("serving %s v%d from %s", name, found.version, home)
+        return cls(bundle, name, found.version, Store.at_home(home), ReasonBook.load(), home)
+
+    @property
+    def model(self) -> dict:
+        return {"model_name": self.model_name, "champion_version": self.model_version}
+
+    # ------------------------------------------------------------------ lookup
+    def lookup(self, household_id: str, as_of: dt.date | None = None) -> LookupResponse:
+        row = self._stored(household_id, as_of)
+        explanation = row["explanation"] or {}
+        return LookupResponse(
+            household_id=row["household_id"], as_of=row["as_of"], score=row["score"], band=row["band"],
+            tier=row["tier"], reasons=explanation.get("reasons", []), measures=explanation.get("measures", []),
+            model_name=row["model_name"], model_version=row["model_version"], champion_version=self.model_version,
+            stale=row["model_name"] != self.model_name or int(row["model_version"]) != self.model_version,
+            explained=row["explanation"] is not None, flagged=row["flagged"],
+            rank_in_township=row["rank_in_township"], township_code=row["township_code"], run_key=row["run_key"])
+
+    def _stored(self, household_id: str, as_of: dt.date | None) -> dict:
+        runs = self.store.current_runs()
+        if as_of is None:
+            row = self.store.household(household_id)
+        else:
+            day = f"{as_of:%Y-%m-%d}"
+            keys = [run_key(day, self.model_name, self.model_version)]
+            keys += [k for k in runs.loc[runs["as_of"] == day, "run_key"].unique() if k not in keys]
+            row = next((found for key in keys if (found := self.store.household(household_id, key))), None)
+        if row is not None:
+            return row
+        when = f" as of {as_of:%Y-%m-%d}" if as_of else ""
+        if any(self.store.records(household_id, key) for key in runs["run_key"].unique()):
+            raise ServiceError(404, f"household {household_id} has no stored score{when}: it is in the export but "
+                               "not in the cohort (an open monitoring case, or dissolved); it is followed as a case")
+        raise ServiceError(404, f"household {household_id} has no stored score{when}; check the id, or score its "
+                           "county with `stayout score`", [Problem(field="household_id", reason="unknown household")])
+
+    # ------------------------------------------------------------------ score
+    def score(self, as_of: dt.date, records: Records) -> ScoreResponse:
+        posted = posted_tables(records)
+        household_id = _one_household(posted)
+        run, facts = self._county_facts(posted)
+        raw = {name: posted.get(name, empty_text(name)) for name in _record_table_names()}
+        tables = self._validated(raw, facts, {})
+        return self._scored(tables, pd.Timestamp(as_of), facts, household_id, _not_counted(posted, as_of))[0]
+
+    # ------------------------------------------------------------------ rescore
+    def rescore(self, household_id: str, as_of: dt.date | None, records: Records) -> RescoreResponse:
+        posted = posted_tables(records)
+        for name, table in posted.items():
+            ids = set(table.column("household_id").to_pylist()) - {household_id}
+            if ids:
+                raise ServiceError(422, f"records.{name}: rows of household {sorted(map(str, ids))[0]} posted to "
+                                   f"rescore {household_id}", [Problem(table=name, column="household_id",
+                                                                        field=f"records.{name}",
+                                                                        reason="every row must be of the household")])
+        stored = self._stored(household_id, None)
+        intake = self._log_intake(household_id, records)
+        run, facts = stored["run_key"], self._facts_of(stored["run_key"])
+        stored_tables = self.store.household_tables(household_id, run)
+        raw, offsets = {}, {}
+        for name in _record_table_names():
+            old = as_text(stored_tables[name])
+            new = posted.get(name)
+            raw[name] = old if new is None else pa_concat(old, new)
+            offsets[name] = old.num_rows
+        as_of = pd.Timestamp(as_of if as_of is not None else stored["as_of"])
+        tables = self._validated(raw, facts, offsets)
+        answer, rows = self._scored(tables, as_of, facts, household_id, _not_counted(posted, as_of.date()))
+        before_rows = pd.DataFrame([stored["features"]]).assign(household_id=household_id,
+                                                                as_of=pd.Timestamp(stored["as_of"]))
+        changes = what_changed(explain(self.bundle, before_rows), explain(self.bundle, rows), rows, self.book)[0]
+        return RescoreResponse(**answer.model_dump(by_alias=True), previous_score=stored["score"],
+                               previous_model_version=stored["model_version"], previous_as_of=stored["as_of"],
+                               changes=[change.record() for change in changes], intake_rows=intake)
+
+    # ------------------------------------------------------------------ shared steps
+    def _facts_of(self, run: str) -> Facts:
+        if run not in self._facts:
+            facts = self.store.facts(run)
+            if facts is None:
+                raise ServiceError(503, f"the online store holds no facts for run {run}; score the county again "
+                                   "with `stayout score --force`")
+            self._facts[run] = facts
+        return self._facts[run]
+
+    def _county_facts(self, posted) -> tuple[str, Facts]:
+        villages = {v for v in posted["households"].column("village_code").to_pylist() if v}
+        for run in self.store.current_runs()["run_key"].unique():
+            facts = self._facts_of(run)
+            if villages & set(facts.areas["village_code"].astype("str")):
+                return run, facts
+        village = sorted(villages)[0] if villages else None
+        why = (f"village {village} is in no county the online store holds a current run for; score its county "
+               "with `stayout score` first") if village else "village_code is empty; fill it in"
+        raise ServiceError(422, why, [Problem(table="households", row_number=1, column="village_code",
+                                              field="records.households[0].village_code", reason=why)])
+
+    def _validated(self, raw: dict, facts: Facts, offsets: dict[str, int]) -> dict[str, pd.DataFrame]:
+        """Validation as for an export; any quarantined row refuses the request (422, each place named)."""
+        result = validate_tables({"areas": facts.areas, "monitoring_lines": facts.monitoring_lines, **raw})
+        problems = []
+        for name, table in result.tables.items():
+            offset = offsets.get(name, 0)
+            for row in table.quarantined[["row_number", "column", "reason"]].itertuples(index=False):
+                number = int(row.row_number) - offset
+                problems.append(Problem(table=name, row_number=number if number > 0 else None, column=row.column,
+                                        reason=row.reason if number > 0 else f"(a stored row) {row.reason}"))
+        if problems:
+            raise ServiceError(422, f"{len(problems)} row(s) were rejected by validation; fix them and post again",
+                               problems)
+        tables = result.accepted()
+        tables.update(areas=facts.areas, monitoring_lines=facts.monitoring_lines)
+        return tables
+
+    def _scored(self, tables, as_of: pd.Timestamp, facts: Facts, household_id: str,
+                not_counted: int) -> tuple[ScoreResponse, pd.DataFrame]:
+        dated, facts_as_of = _facts_at(facts, as_of)
+        rows = build_features(tables, [as_of], facts=dated)
+        if rows.empty:
+            raise ServiceError(422, f"household {household_id} is not in the cohort at {as_of:%Y-%m-%d}: no household "
+                               "row recorded before as_of, dissolved, or an open monitoring case (followed as a case)",
+                               [Problem(field="as_of", reason="the household is not scored at this date")])
+        received = running_measures(tables["assistance"], as_of)
+        model = {"model": self.model_name, "model_version": self.model_version}
+        record = explain_households(self.bundle, rows, self.book, received, ReasonSettings(), model)[0]
+        answer = ScoreResponse(
+            household_id=household_id, as_of=f"{as_of:%Y-%m-%d}", score=record["score"], band=record["band"],
+            tier=record["tier"], reasons=record["reasons"], measures=record["measures"], model_name=self.model_name,
+            model_version=self.model_version, champion_version=self.model_version,
+            facts_as_of=f"{facts_as_of:%Y-%m-%d}", not_counted=not_counted)
+        return answer, rows
+
+    def _log_intake(self, household_id: str, records: Records) -> int:
+        """Append the posted rows, one JSON line each, before anything else can refuse them."""
+        received = dt.datetime.now(dt.timezone.utc)
+        lines = [json.dumps({"received_at": received.isoformat(timespec="milliseconds"),
+                             "household_id": household_id, "table": name, "row": row}, ensure_ascii=False) + "\n"
+                 for name, rows in records.items() for row in rows]
+        if lines:
+            folder = self.home / "intake"
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(folder / f"{received:%Y-%m-%d}.jsonl", "a", encoding="utf-8") as intake:
+                intake.write("".join(lines))
+        return len(lines)
+
+
+def pa_concat(old: pa.Table, new: pa.Table) -> pa.Table:
+    return pa.concat_tables([old, new.select(old.column_names)])
+
+
+def _record_table_names() -> list[str]:
+    return list(RECORD_TABLES)
+
+
+def _one_household(posted) -> str:
+    households = posted.get("households")
+    ids = sorted({h for h in households.column("household_id").to_pylist() if h}) if households else []
+    if len(ids) != 1:
+        why = ("post the household's row(s) in records.households" if not ids else
+               f"rows of {len(ids)} households posted; post one household at a time")
+        raise ServiceError(422, why, [Problem(table="households", field="records.households", reason=why)])
+    return ids[0]
+
+
+def _not_counted(posted, as_of: dt.date) -> int:
+    """Posted rows recorded on or after as_of (features leave them out)."""
+    limit = f"{as_of:%Y-%m-%d}"
+    return sum(sum(1 for value in table.column("recorded_at").to_pylist() if value and value[:10] >= limit)
+               for table in posted.values())
+
+
+def _facts_at(facts: Facts, as_of: pd.Timestamp) -> tuple[Facts, pd.Timestamp]:
+    """The facts with village aggregates of `as_of`: its own if stored, else the latest stored date
+    before it, re-dated to `as_of`."""
+    dates = facts.as_of_dates
+    if as_of in dates:
+        return facts.for_dates([as_of]), as_of
+    earlier = [d for d in dates if d <= as_of]
+    if not earlier:
+        first = f"{dates[0]:%Y-%m-%d}" if dates else "none"
+        why = f"as_of is before the first date the county's facts are stored for ({first}); use a later date"
+        raise ServiceError(422, why, [Problem(field="as_of", reason=why)])
+    chosen = max(earlier)
+    villages = facts.villages[facts.villages["as_of"] == np.datetime64(chosen, "us")].copy()
+    villages["as_of"] = np.full(len(villages), np.datetime64(as_of, "us"))
+    return Facts(facts.areas, facts.monitoring_lines, villages.reset_index(drop=True)), chosen
+
+
+def _answer(ctx, scorer: OnlineScorer | None, work):
+    """The endpoint's answer: the typed response, or a JSON error with the error's status."""
+    status, headers = 200, {}
+    if scorer is not None:
+        headers[MODEL_VERSION_HEADER] = str(scorer.model_version)
+    try:
+        result = work()
+    except ServiceError as exc:
+        status, result = exc.http_status, JSONResponse(exc.body(), status_code=exc.http_status, headers=headers)
+    except StayoutError as exc:
+        status = exc.http_status
+        result = JSONResponse({"error": str(exc), "detail": []}, status_code=status, headers=headers)
+    except Exception:  # a bug: logged with its trace, answered without it
+        log.exception("unexpected error")
+        status = 500
+        result = JSONResponse({"error": "unexpected error in the service; it is logged", "detail": []}, status,
+                              headers=headers)
+    if ctx is not None:
+        ctx.response.status_code = status
+        ctx.response.metadata.update(headers)
+    return result
+
+
+@bentoml.service(name="stayout", traffic={"timeout": 60})
+class Stayout:
+    """Scores, reasons and measures of households for case workers' systems."""
+
+    def __init__(self) -> None:
+        go_offline()
+        self.scorer = OnlineScorer.start()
+
+    @bentoml.api(input_spec=LookupRequest, output_spec=LookupResponse)
+    def lookup(self, household_id: str, as_of: dt.date | None = None, ctx=None):
+        """The stored score of a household, its reasons and measures."""
+        return _answer(ctx, self.scorer, lambda: self.scorer.lookup(household_id, as_of))
+
+    @bentoml.api(input_spec=ScoreRequest, output_spec=ScoreResponse)
+    def score(self, as_of: dt.date, records: Records, ctx=None):
+        """Score one household from its records (validated as an export is)."""
+        return _answer(ctx, self.scorer, lambda: self.scorer.score(as_of, records))
+
+    @bentoml.api(input_spec=RescoreRequest, output_spec=RescoreResponse)
+    def rescore(self, household_id: str, as_of: dt.date | None = None, records: Records | None = None, ctx=None):
+        """Add new rows to a household's stored records and score it again: new and previous score, what changed."""
+        return _answer(ctx, self.scorer, lambda: self.scorer.rescore(household_id, as_of, records or {}))
+
+
+Stayout.add_asgi_middleware(Gate)
