@@ -111,7 +111,31 @@ def _build_parser() -> argparse.ArgumentParser:
     docs = commands.add_parser("docs", help="write the pages generated from the contract and the feature catalogue")
     docs.add_argument("--out", type=Path, default=Path("docs"), help="folder for data-contract.md and features.md")
     docs.set_defaults(handler=_docs)
+    _add_service_commands(commands)
     return parser
+
+
+def _add_service_commands(commands) -> None:
+    serve = commands.add_parser("serve", help="start the real-time API for case workers' systems (BentoML)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.set_defaults(handler=_serve)
+
+    keys = commands.add_parser("keys", help="API keys of the systems that call the service")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="make a key (printed once, stored hashed)")
+    create.add_argument("--role", required=True, choices=("caseworker", "admin"))
+    create.add_argument("--name", default="", help="who or what uses the key")
+    create.set_defaults(handler=_keys_create)
+    key_commands.add_parser("list", help="keys with role and state (never the key itself)").set_defaults(
+        handler=_keys_list)
+    revoke = key_commands.add_parser("revoke", help="stop a key from working at once")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(handler=_keys_revoke)
+
+    audit = commands.add_parser("audit", help="the latest calls to the service (household ids are HMACs)")
+    audit.add_argument("--tail", type=int, default=20, help="how many of the latest calls")
+    audit.set_defaults(handler=_audit)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -379,6 +403,64 @@ def _docs(args: argparse.Namespace) -> int:
     for name, text in (("data-contract.md", render_contract()), ("features.md", render_catalogue())):
         (args.out / name).write_text(text, encoding="utf-8")
         print(f"wrote {args.out / name}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import bentoml
+
+    import serving
+
+    root = Path(serving.__file__).resolve().parent.parent   # where `serving.service` imports from
+    print(f"serving serving.service:Stayout on http://{args.host}:{args.port} (Ctrl-C stops it)")
+    bentoml.serve("serving.service:Stayout", host=args.host, port=args.port, working_dir=str(root),
+                  blocking=True)
+    return 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    from serving.keys import KeyRing
+    from stayout.home import stayout_home
+
+    record, key = KeyRing.at_home(stayout_home()).create(args.role, args.name)
+    print(f"key {record.key_id} ({record.role}, {record.name}); this is the only time it is shown:")
+    print(key)
+    return 0
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    from serving.keys import KeyRing
+    from stayout.home import stayout_home
+
+    keys = KeyRing.at_home(stayout_home()).keys()
+    if not keys:
+        print("no keys yet; make one with `stayout keys create --role caseworker`")
+    for key in keys:
+        state = f"revoked {key.revoked_at}" if key.revoked_at else "active"
+        print(f"{key.key_id}  {key.role:<10} {key.name:<24} created {key.created_at}  {state}")
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    from serving.keys import KeyRing
+    from stayout.home import stayout_home
+
+    key = KeyRing.at_home(stayout_home()).revoke(args.key_id)
+    print(f"revoked key {key.key_id} ({key.role}, {key.name}) at {key.revoked_at}")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    import json
+
+    from serving.audit import AuditLog
+    from stayout.home import stayout_home
+
+    lines = AuditLog.at_home(stayout_home()).tail(args.tail)
+    if not lines:
+        print("no calls logged yet")
+    for line in lines:
+        print(json.dumps(line))
     return 0
 
 
