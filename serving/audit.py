@@ -115,7 +115,18 @@ class Gate:
         self.keys = KeyRing.at_home(home)
         self.audit = AuditLog.at_home(home)
         self.audit.secret()
-        self.limiter = RateLimiter(_number("STAYOUT_RATE_PER_SECOND", 50), int(_number("STAYOUT_RATE_BURST", 100)))
+        self.limiter = RateLimiter(*self._rate())
+        self.max_body = int(_number("STAYOUT_MAX_BODY_BYTES", 1_000_000))
+
+    @staticmethod
+    def _rate() -> tuple[float, int]:
+        return _number("STAYOUT_RATE_PER_SECOND", 50), int(_number("STAYOUT_RATE_BURST", 100))
+
+    def _read_limits(self) -> None:
+        """The limits from the environment (looked up per call: cheap, and tests may change them)."""
+        rate, burst = self._rate()
+        if (rate, burst) != (self.limiter.rate, self.limiter.burst):
+            self.limiter = RateLimiter(rate, burst)
         self.max_body = int(_number("STAYOUT_MAX_BODY_BYTES", 1_000_000))
 
     async def __call__(self, scope, receive, send):
@@ -124,6 +135,7 @@ class Gate:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        self._read_limits()
         seen = {"status": 500, "version": None, "key": None, "household": None}
 
         async def answer(status: int, message: str, headers: dict[str, str] | None = None) -> None:
