@@ -163,7 +163,7 @@ def _check_manifest(run_dir: Path, work: Path, manifest: dict) -> None:
         files.write_json(path, manifest)
 
 
-def _part_path(work: Path, stage: str, part: int) -> Path:
+def part_path(work: Path, stage: str, part: int) -> Path:
     return work / f"{stage}-{part:05d}.parquet"
 
 
@@ -172,12 +172,12 @@ def _score_parts(export: PartedExport, facts: Facts, model: Model, as_of: pd.Tim
     """Features and scores of every part not already on disk; returns how many were found done."""
     village = households.set_index("household_id")["village_code"].astype("str")
     total = len(export)
-    done = [k for k in range(total) if _part_path(work, "scores", k).exists()]
+    done = [k for k in range(total) if part_path(work, "scores", k).exists()]
     bar = _progress(len(households), progress)
     bar.update(sum(int(village.index.isin(export.ids(k)).sum()) for k in done))
     started = time.monotonic()
     for part in range(total):
-        path = _part_path(work, "scores", part)
+        path = part_path(work, "scores", part)
         if path.exists():
             continue
         features = build_features(export.part_tables(part), [as_of], facts=facts)
@@ -202,7 +202,7 @@ def _score_parts(export: PartedExport, facts: Facts, model: Model, as_of: pd.Tim
 def _township_lists(work: Path, parts: int, settings: ScoreSettings) -> pd.DataFrame:
     """Every scored household with its place, rank in its township list, flagged and explained."""
     columns = ["household_id", "village_code", "as_of", "score", "band", "tier"]
-    frames = [pd.read_parquet(_part_path(work, "scores", k), columns=columns) for k in range(parts)]
+    frames = [pd.read_parquet(part_path(work, "scores", k), columns=columns) for k in range(parts)]
     lists = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     lists["township_code"] = township_code(lists["village_code"])
     lists["county_code"] = county_code(lists["village_code"])
@@ -218,13 +218,13 @@ def _explain_parts(export: PartedExport, lists: pd.DataFrame, model: Model, as_o
     """Reasons and measures of the households to explain, part by part."""
     meta = {"model": model.name, "model_version": model.version, "feature_schema": model.bundle.schema_version}
     for part in range(len(export)):
-        path = _part_path(work, "reasons", part)
+        path = part_path(work, "reasons", part)
         if path.exists():
             continue
         chosen = lists.loc[(lists["part"] == part) & lists["explained"], "household_id"]
         records = []
         if len(chosen):
-            features = pd.read_parquet(_part_path(work, "scores", part))
+            features = pd.read_parquet(part_path(work, "scores", part))
             rows = features[features["household_id"].isin(chosen)].reset_index(drop=True)
             received = running_measures(export.partition.part_tables(part)["assistance"], as_of)
             records = explain_households(model.bundle, rows, book, received, settings.reasons, meta)

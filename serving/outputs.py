@@ -30,10 +30,10 @@ SCORE_COLUMNS = ("household_id", "village_code", "township_code", "county_code",
 
 def write_outputs(run_dir: Path, export: PartedExport, manifest: dict, lists: pd.DataFrame, work: Path, parts: int,
                   settings) -> dict:
-    from serving.batch import _part_path
+    from serving.batch import part_path
     from serving.report import render_report
 
-    reasons = pd.concat([pd.read_parquet(_part_path(work, "reasons", k)) for k in range(parts)],
+    reasons = pd.concat([pd.read_parquet(part_path(work, "reasons", k)) for k in range(parts)],
                         ignore_index=True) if parts else pd.DataFrame({"household_id": pd.Series(dtype="str")})
     scores = scores_frame(lists, reasons, manifest)
     files.write_parquet(run_dir / "scores.parquet", scores)

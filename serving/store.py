@@ -97,7 +97,7 @@ class Store:
                   export, facts: Facts, model) -> str:
         """Store one run (replacing an earlier copy of the same run) and mark it current where it is the
         latest finished run of its county."""
-        from serving.batch import _part_path
+        from serving.batch import part_path
 
         key = run_key(manifest["as_of"], manifest["model"], manifest["model_version"])
         with closing(self.connect()) as connection, connection:
@@ -117,7 +117,7 @@ class Store:
             places = lists.set_index("household_id")
             block = 0
             for part in range(parts):
-                frame = pd.read_parquet(_part_path(work, "scores", part))
+                frame = pd.read_parquet(part_path(work, "scores", part))
                 self._insert_scores(connection, key, manifest, frame, places, explanation)
                 block = self._insert_records(connection, key, export.part_tables(part), export.ids(part), block)
             for county in sorted(lists["county_code"].unique()):
