@@ -175,7 +175,8 @@ class Gate:
         allowed, wait = self.limiter.allow(key.key_id)
         if not allowed:
             await answer(429, f"too many calls with this key (at most {self.limiter.rate:g} a second, bursts of "
-                              f"{self.limiter.burst:g}); retry in {wait:.2f} s", {"retry-after": str(max(1, round(wait)))})
+                              f"{self.limiter.burst:g}); retry in {wait:.2f} s",
+                         {"retry-after": str(max(1, round(wait)))})
             return
         body = await self._body(receive, headers)
         if body is None:

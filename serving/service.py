@@ -28,6 +28,7 @@ import bentoml
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from starlette.responses import JSONResponse
 
 from features.build import build_features
@@ -39,8 +40,9 @@ from models.changes import what_changed
 from models.explain import explain
 from models.household_reasons import ReasonSettings, explain_households
 from models.reasons import ReasonBook
-from serving.api import (RECORD_TABLES, LookupRequest, LookupResponse, Problem, Records, RescoreRequest, RescoreResponse,
-                         ScoreRequest, ScoreResponse, ServiceError, as_text, empty_text, posted_tables)
+from serving.api import (RECORD_TABLES, LookupRequest, LookupResponse, Problem, Records, RescoreRequest,
+                         RescoreResponse, ScoreRequest, ScoreResponse, ServiceError, as_text, empty_text,
+                         posted_tables)
 from serving.audit import MODEL_VERSION_HEADER, Gate
 from serving.store import Store, run_key
 from stayout.errors import StayoutError
@@ -111,7 +113,7 @@ class OnlineScorer:
 
     # ------------------------------------------------------------------ rescore
     def rescore(self, household_id: str, as_of: dt.date | None, records: Records) -> RescoreResponse:
-        posted = posted_tables(records)
+        posted = {name: _of_household(table, household_id) for name, table in posted_tables(records).items()}
         for name, table in posted.items():
             ids = set(table.column("household_id").to_pylist()) - {household_id}
             if ids:
@@ -218,6 +220,12 @@ def _record_table_names() -> list[str]:
     return list(RECORD_TABLES)
 
 
+def _of_household(table: pa.Table, household_id: str) -> pa.Table:
+    """Rows posted to rescore a household belong to it where they leave household_id out."""
+    position = table.column_names.index("household_id")
+    return table.set_column(position, "household_id", pc.fill_null(table.column("household_id"), household_id))
+
+
 def _one_household(posted) -> str:
     households = posted.get("households")
     ids = sorted({h for h in households.column("household_id").to_pylist() if h}) if households else []
@@ -300,3 +308,9 @@ class Stayout:
 
 
 Stayout.add_asgi_middleware(Gate)
+
+
+def serve(host: str, port: int) -> None:
+    """Run the service until stopped (`stayout serve`), importing it from this checkout."""
+    root = Path(__file__).resolve().parent.parent
+    bentoml.serve("serving.service:Stayout", host=host, port=port, working_dir=str(root), blocking=True)

@@ -407,14 +407,10 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import bentoml
+    from serving.service import serve
 
-    import serving
-
-    root = Path(serving.__file__).resolve().parent.parent   # where `serving.service` imports from
     print(f"serving serving.service:Stayout on http://{args.host}:{args.port} (Ctrl-C stops it)")
-    bentoml.serve("serving.service:Stayout", host=args.host, port=args.port, working_dir=str(root),
-                  blocking=True)
+    serve(args.host, args.port)
     return 0
 
 

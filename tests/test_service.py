@@ -149,10 +149,12 @@ def test_score_and_rescore_equal_the_batch_score(county, scorer):
 
 def test_rescore_with_new_rows_logs_them_and_says_what_changed(county, scorer):
     household = _flagged(county)
-    event = {"event_id": "EV-NEW-1", "household_id": household, "person_id": None, "event_type": "illness_major",
+    # household_id left out: the row belongs to the household rescored
+    event = {"event_id": "EV-NEW-1", "person_id": None, "event_type": "illness_major",
              "occurred_on": "2024-05-10", "severity": 3, "est_loss_yuan": 30000.0, "data_source": "survey",
              "recorded_at": "2024-05-12 10:00:00"}
-    late = {**event, "event_id": "EV-NEW-2", "recorded_at": "2024-06-20 10:00:00", "occurred_on": "2024-06-18"}
+    late = {**event, "household_id": household, "event_id": "EV-NEW-2", "recorded_at": "2024-06-20 10:00:00",
+            "occurred_on": "2024-06-18"}
     found = scorer.rescore(household, None, {"events": [event, late]})
     assert found.as_of == AS_OF and found.not_counted == 1 and found.intake_rows == 2
     assert found.previous_score == pytest.approx(county["scores"].loc[household, "score"], abs=1e-12)
@@ -222,7 +224,8 @@ def test_a_rejected_row_gets_422_naming_table_row_column_and_reason(county, clie
 def test_score_at_a_later_date_uses_the_latest_stored_facts(county, client, keys):
     answer = client.post("/score", json={"as_of": "2024-09-01", "records": _records(_flagged(county))},
                          headers=keys["caseworker"])
-    assert answer.status_code == 200 and answer.json()["facts_as_of"] == AS_OF and answer.json()["as_of"] == "2024-09-01"
+    assert answer.status_code == 200
+    assert answer.json()["facts_as_of"] == AS_OF and answer.json()["as_of"] == "2024-09-01"
     early = client.post("/score", json={"as_of": "2020-01-01", "records": _records(_flagged(county))},
                         headers=keys["caseworker"])
     assert early.status_code == 422 and early.json()["detail"][0]["field"] == "as_of"
