@@ -18,15 +18,18 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from features.blocks_people import MAX_DEPENDENCY
 from features.catalogue import FAMILY_LABELS, FEATURES_BY_NAME
 from models.explain import Explanations
 
 NOT_ACTIONABLE = ("past_cases", "other")
 LANGUAGES = ("zh", "en")
 UNKNOWN = {"zh": "未知", "en": "unknown"}
+# {dependency_ratio:dependency}: the ratio, or, at its cap (no member aged 16-59), that fact in words
+DEPENDENCY = {"zh": ("抚养比 {:.2f}", "无 16-59 岁成员"), "en": ("dependency ratio {:.2f}", "no member aged 16-59")}
 FORMATS = {
     "yuan": lambda v: f"{round(v):,}", "times": lambda v: f"{v:.1f}" if abs(v) >= 1 else f"{v:.2f}",
-    "ratio": lambda v: f"{v:.2f}",
+    "ratio": lambda v: f"{v:.2f}", "dependency": lambda v: f"{v:.2f}",
     "share": lambda v: f"{v:.0%}", "count": lambda v: f"{round(v)}", "months": lambda v: f"{round(v)}",
     "years": lambda v: f"{round(v)}", "mu": lambda v: f"{v:.1f}", "flag": lambda v: "",
 }
@@ -74,6 +77,9 @@ def _fill(text: str, values: dict, language: str) -> str:
         value = values.get(name)
         if not _known(value, fmt):
             return "" if fmt == "flag" else UNKNOWN[language]
+        if fmt == "dependency":
+            ratio, capped = DEPENDENCY[language]
+            return capped if float(value) >= MAX_DEPENDENCY else ratio.format(float(value))
         return FORMATS[fmt](float(value)) if fmt else str(value)
     return PLACEHOLDER.sub(one, text)
 

@@ -95,6 +95,14 @@ def test_an_unknown_value_is_written_as_unknown_never_zero():
     assert render("[{house_unsafe:flag}C/D|safe]", {"house_unsafe": False}, "en") == "safe"
 
 
+def test_a_capped_dependency_ratio_is_said_in_words():
+    from features.blocks_people import MAX_DEPENDENCY
+
+    assert render("{dependency_ratio:dependency}", {"dependency_ratio": 0.5}, "en") == "dependency ratio 0.50"
+    assert render("{dependency_ratio:dependency}", {"dependency_ratio": MAX_DEPENDENCY}, "zh") == "无 16-59 岁成员"
+    assert render("{dependency_ratio:dependency}", {"dependency_ratio": MAX_DEPENDENCY}, "en") == "no member aged 16-59"
+
+
 def test_a_book_that_misses_a_family_or_names_a_stranger_is_refused(tmp_path, book):
     import yaml
 
