@@ -11,6 +11,8 @@ import time
 
 import pandas as pd
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
 import yaml
 from starlette.testclient import TestClient
 
@@ -338,3 +340,20 @@ def test_a_real_server_answers_lookup_over_http(county, keys):
         assert httpx.get(f"{url}/livez", timeout=30).status_code == 200
     finally:
         server.stop()
+
+
+# ------------------------------------------------------------------ any input, never a 5xx
+@pytest.mark.parametrize("path", ["/lookup", "/score", "/rescore"])
+def test_no_input_of_any_shape_gets_a_5xx(client, keys, path):
+    """Schemathesis generates bodies from the OpenAPI document (valid and not); none may get a 5xx."""
+    operation = schemathesis.openapi.from_asgi("/docs.json", client.app)[path]["POST"]
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def answered(case):
+        response = case.call(headers=keys["admin"])
+        assert response.status_code < 500, f"{path} {case.body!r} -> {response.status_code} {response.text[:300]}"
+        kind = response.headers.get("content-type") or [""]
+        assert (kind[0] if isinstance(kind, list) else kind).startswith("application/json")
+
+    answered()
