@@ -48,6 +48,19 @@ class RescoreRequest(Strict):
     records: Records = Field(default_factory=dict, description="new rows per table, added to the stored ones")
 
 
+class BatchItem(Strict):
+    as_of: dt.date = Field(description="features use records recorded before this date")
+    records: Records = Field(description="one household's rows per contract table")
+
+
+MAX_BATCH = 1_000
+
+
+class ScoreBatchRequest(Strict):
+    households: list[BatchItem] = Field(min_length=1, max_length=MAX_BATCH,
+                                        description=f"up to {MAX_BATCH:,} households, each scored as /score does")
+
+
 # ------------------------------------------------------------------ responses
 class Measure(BaseModel):
     code: str
@@ -119,6 +132,24 @@ class RescoreResponse(ScoreResponse):
     intake_rows: int = Field(description="rows appended to the intake log")
 
 
+class BatchResult(BaseModel):
+    """One household of a batch: its answer, or why it was refused (the others are still scored)."""
+
+    position: int = Field(description="0-based position in the request's households")
+    household_id: str | None = None
+    status: int = Field(description="200, or the status /score would have answered")
+    result: ScoreResponse | None = None
+    error: "ErrorBody | None" = None
+
+
+class ScoreBatchResponse(BaseModel):
+    model_name: str
+    champion_version: int
+    scored: int
+    refused: int
+    results: list[BatchResult]
+
+
 class Problem(BaseModel):
     """One rejected row or field: where it is and what to do."""
 
@@ -132,6 +163,9 @@ class Problem(BaseModel):
 class ErrorBody(BaseModel):
     error: str
     detail: list[Problem] = Field(default_factory=list)
+
+
+BatchResult.model_rebuild()
 
 
 # ------------------------------------------------------------------ errors and posted records

@@ -8,7 +8,8 @@ household id itself: the HMAC lets an auditor find a household's calls once they
 The gate (an ASGI middleware, so that its answers are JSON with their own status) checks in
 order: the key (`Authorization: Bearer <key>`, 401), the role for the endpoint (403), the key's
 rate (429, `STAYOUT_RATE_PER_SECOND` default 50, `STAYOUT_RATE_BURST` default 100) and the body
-size (413, `STAYOUT_MAX_BODY_BYTES` default 1,000,000). Probes, the OpenAPI document and the index
+size (413, `STAYOUT_MAX_BODY_BYTES` default 1,000,000; `STAYOUT_MAX_BATCH_BODY_BYTES` default
+64,000,000 for /score_batch). Probes, the OpenAPI document and the index
 page are open and not logged.
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ SECRET_BYTES = 32
 ENDPOINT_ROLES = {
     "/lookup": {"caseworker", "admin"},
     "/score": {"caseworker", "admin"},
+    "/score_batch": {"caseworker", "admin"},
     "/rescore": {"caseworker", "admin"},
     "/metrics": {"admin"},
 }
@@ -117,6 +119,7 @@ class Gate:
         self.audit.secret()
         self.limiter = RateLimiter(*self._rate())
         self.max_body = int(_number("STAYOUT_MAX_BODY_BYTES", 1_000_000))
+        self.max_batch_body = int(_number("STAYOUT_MAX_BATCH_BODY_BYTES", 64_000_000))
 
     @staticmethod
     def _rate() -> tuple[float, int]:
@@ -128,6 +131,7 @@ class Gate:
         if (rate, burst) != (self.limiter.rate, self.limiter.burst):
             self.limiter = RateLimiter(rate, burst)
         self.max_body = int(_number("STAYOUT_MAX_BODY_BYTES", 1_000_000))
+        self.max_batch_body = int(_number("STAYOUT_MAX_BATCH_BODY_BYTES", 64_000_000))
 
     async def __call__(self, scope, receive, send):
         roles = ENDPOINT_ROLES.get(scope.get("path", "")) if scope["type"] == "http" else None
@@ -178,18 +182,19 @@ class Gate:
                               f"{self.limiter.burst:g}); retry in {wait:.2f} s",
                          {"retry-after": str(max(1, round(wait)))})
             return
-        body = await self._body(receive, headers)
+        limit = self.max_batch_body if scope["path"] == "/score_batch" else self.max_body
+        body = await self._body(receive, headers, limit)
         if body is None:
-            await answer(413, f"the request body is larger than {self.max_body:,} bytes; post one household at a "
-                              "time")
+            await answer(413, f"the request body is larger than {limit:,} bytes; post fewer rows (one household to "
+                              "/score, up to 1,000 to /score_batch)")
             return
         seen["household"] = _household_id(body)
         await self.app(scope, _replay(body, receive), watched)
 
-    async def _body(self, receive, headers) -> bytes | None:
+    async def _body(self, receive, headers, limit: int) -> bytes | None:
         """The whole body, or None once it is larger than allowed (by its declared length or as read)."""
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             return None
         chunks, size = [], 0
         while True:
@@ -198,7 +203,7 @@ class Gate:
                 break
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_body:
+            if size > limit:
                 return None
             if not message.get("more_body", False):
                 break

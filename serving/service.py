@@ -8,6 +8,8 @@ store under `STAYOUT_HOME`. Endpoints (JSON bodies, fields at the top level):
   measures; `stale` when another version than the champion produced it.
 - `POST /score` {as_of, records}: one household's records in the contract's shape, validated as an
   export is, scored and explained with the stored facts of its county's current run.
+- `POST /score_batch` {households: [{as_of, records}, ...]}: up to 1,000 households validated
+  together and scored in one pass per county and date; each gets its answer or its refusal.
 - `POST /rescore` {household_id, as_of?, records}: new rows added to the stored ones; the new and
   the previous score and what changed. Posted rows go to `STAYOUT_HOME/intake/<date>.jsonl` first.
 
@@ -40,9 +42,9 @@ from models.changes import what_changed
 from models.explain import explain
 from models.household_reasons import ReasonSettings, explain_households
 from models.reasons import ReasonBook
-from serving.api import (RECORD_TABLES, LookupRequest, LookupResponse, Problem, Records, RescoreRequest,
-                         RescoreResponse, ScoreRequest, ScoreResponse, ServiceError, as_text, empty_text,
-                         posted_tables)
+from serving.api import (RECORD_TABLES, BatchItem, BatchResult, ErrorBody, LookupRequest, LookupResponse, Problem,
+                         Records, RescoreRequest, RescoreResponse, ScoreBatchRequest, ScoreBatchResponse, ScoreRequest,
+                         ScoreResponse, ServiceError, as_text, empty_text, posted_tables)
 from serving.audit import MODEL_VERSION_HEADER, Gate
 from serving.store import Store, run_key
 from stayout.errors import StayoutError
@@ -110,6 +112,90 @@ class OnlineScorer:
         raw = {name: posted.get(name, empty_text(name)) for name in _record_table_names()}
         tables = self._validated(raw, facts, {})
         return self._scored(tables, pd.Timestamp(as_of), facts, household_id, _not_counted(posted, as_of))[0]
+
+    # ------------------------------------------------------------------ score_batch
+    def score_batch(self, items: list[BatchItem]) -> ScoreBatchResponse:
+        """Many households at once: validated together and scored in one pass per county and date, so
+        a household costs a fraction of a /score call. A refused household does not stop the others."""
+        results: list[BatchResult | None] = [None] * len(items)
+        groups: dict[tuple[str, dt.date], list[tuple[int, str, dict]]] = {}
+        seen: set[str] = set()
+        for position, item in enumerate(items):
+            household_id = None
+            try:
+                posted = posted_tables(item.records)
+                household_id = _one_household(posted)
+                if household_id in seen:
+                    raise ServiceError(422, f"household {household_id} appears twice in the batch; post it once",
+                                       [Problem(field=f"households[{position}]", reason="duplicate household")])
+                seen.add(household_id)
+                run, _ = self._county_facts(posted)
+                groups.setdefault((run, item.as_of), []).append((position, household_id, posted))
+            except ServiceError as exc:
+                results[position] = _refused(position, household_id, exc)
+        for (run, as_of), members in groups.items():
+            self._score_group(run, pd.Timestamp(as_of), members, results)
+        done = [r for r in results if r is not None]
+        scored = sum(1 for r in done if r.status == 200)
+        return ScoreBatchResponse(model_name=self.model_name, champion_version=self.model_version, scored=scored,
+                                  refused=len(done) - scored, results=done)
+
+    def _score_group(self, run: str, as_of: pd.Timestamp, members: list[tuple[int, str, dict]],
+                     results: list) -> None:
+        facts = self._facts_of(run)
+        raw, owners = {}, {}
+        for name in _record_table_names():
+            parts = [posted.get(name, empty_text(name)) for _, _, posted in members]
+            raw[name] = pa.concat_tables([part.select(parts[0].column_names) for part in parts])
+            owners[name] = np.repeat(np.arange(len(members)), [part.num_rows for part in parts])
+        result = validate_tables({"areas": facts.areas, "monitoring_lines": facts.monitoring_lines, **raw})
+        problems: dict[int, list[Problem]] = {}
+        for name, table in result.tables.items():
+            if name not in owners:
+                continue
+            for row in table.quarantined[["row_number", "column", "reason"]].itertuples(index=False):
+                owner = int(owners[name][int(row.row_number) - 1])
+                first = int(np.flatnonzero(owners[name] == owner)[0])
+                problems.setdefault(owner, []).append(Problem(table=name, row_number=int(row.row_number) - first,
+                                                              column=row.column, reason=row.reason))
+        for owner, found in problems.items():
+            position, household_id, _ = members[owner]
+            results[position] = _refused(position, household_id, ServiceError(
+                422, f"{len(found)} row(s) were rejected by validation; fix them and post again", found))
+        good = {household_id for owner, (_, household_id, _) in enumerate(members) if owner not in problems}
+        if not good:
+            return
+        tables = {name: frame[frame["household_id"].astype("str").isin(good)].reset_index(drop=True)
+                  for name, frame in result.accepted().items() if name in owners}
+        tables.update(areas=facts.areas, monitoring_lines=facts.monitoring_lines)
+        try:
+            dated, facts_as_of = _facts_at(facts, as_of)
+        except ServiceError as exc:
+            for position, household_id, _ in members:
+                if household_id in good:
+                    results[position] = _refused(position, household_id, exc)
+            return
+        rows = build_features(tables, [as_of], facts=dated)
+        model = {"model": self.model_name, "model_version": self.model_version}
+        records = explain_households(self.bundle, rows, self.book, running_measures(tables["assistance"], as_of),
+                                     ReasonSettings(), model) if len(rows) else []
+        by_household = {record["household_id"]: record for record in records}
+        for position, household_id, posted in members:
+            if household_id not in good:
+                continue
+            record = by_household.get(household_id)
+            if record is None:
+                results[position] = _refused(position, household_id, ServiceError(
+                    422, f"household {household_id} is not in the cohort at {as_of:%Y-%m-%d}: no household row "
+                    "recorded before as_of, dissolved, or an open monitoring case",
+                    [Problem(field=f"households[{position}].as_of", reason="not scored at this date")]))
+                continue
+            answer = ScoreResponse(
+                household_id=household_id, as_of=f"{as_of:%Y-%m-%d}", score=record["score"], band=record["band"],
+                tier=record["tier"], reasons=record["reasons"], measures=record["measures"],
+                model_name=self.model_name, model_version=self.model_version, champion_version=self.model_version,
+                facts_as_of=f"{facts_as_of:%Y-%m-%d}", not_counted=_not_counted(posted, as_of.date()))
+            results[position] = BatchResult(position=position, household_id=household_id, status=200, result=answer)
 
     # ------------------------------------------------------------------ rescore
     def rescore(self, household_id: str, as_of: dt.date | None, records: Records) -> RescoreResponse:
@@ -212,6 +298,11 @@ class OnlineScorer:
         return len(lines)
 
 
+def _refused(position: int, household_id: str | None, exc: ServiceError) -> BatchResult:
+    return BatchResult(position=position, household_id=household_id, status=exc.http_status,
+                       error=ErrorBody(error=str(exc), detail=exc.detail))
+
+
 def pa_concat(old: pa.Table, new: pa.Table) -> pa.Table:
     return pa.concat_tables([old, new.select(old.column_names)])
 
@@ -300,6 +391,11 @@ class Stayout:
     def score(self, as_of: dt.date, records: Records, ctx=None):
         """Score one household from its records (validated as an export is)."""
         return _answer(ctx, self.scorer, lambda: self.scorer.score(as_of, records))
+
+    @bentoml.api(input_spec=ScoreBatchRequest, output_spec=ScoreBatchResponse)
+    def score_batch(self, households: list[BatchItem], ctx=None):
+        """Score up to 1,000 households from their records in one call; each gets its answer or its refusal."""
+        return _answer(ctx, self.scorer, lambda: self.scorer.score_batch(households))
 
     @bentoml.api(input_spec=RescoreRequest, output_spec=RescoreResponse)
     def rescore(self, household_id: str, as_of: dt.date | None = None, records: Records | None = None, ctx=None):

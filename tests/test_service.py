@@ -233,6 +233,34 @@ def test_score_at_a_later_date_uses_the_latest_stored_facts(county, client, keys
     assert early.status_code == 422 and early.json()["detail"][0]["field"] == "as_of"
 
 
+def test_score_batch_equals_the_batch_run_and_refuses_only_the_bad_households(county, client, keys):
+    scores = county["scores"]
+    chosen = list(scores[scores["flagged"]].index[:4]) + list(scores[~scores["explained"]].index[:6])
+    households = [{"as_of": AS_OF, "records": _records(h)} for h in chosen]
+    broken = _records(chosen[1])
+    broken["events"] = broken.get("events", []) + [{**(broken.get("events") or [{}])[0], "event_id": "E-BAD",
+                                                    "household_id": chosen[1], "occurred_on": "not a date"}]
+    households[1] = {"as_of": AS_OF, "records": broken}
+    households.append({"as_of": AS_OF, "records": _records(chosen[0])})          # the same household again
+    answer = client.post("/score_batch", json={"households": households}, headers=keys["caseworker"])
+    assert answer.status_code == 200
+    body = answer.json()
+    results = {r["position"]: r for r in body["results"]}
+    assert body["scored"] == len(chosen) - 1 and body["refused"] == 2 and len(results) == len(households)
+    assert results[1]["status"] == 422 and results[1]["error"]["detail"][0]["table"] == "events"
+    assert results[len(chosen)]["status"] == 422 and "twice" in results[len(chosen)]["error"]["error"]
+    for position, household in enumerate(chosen):
+        if position == 1:
+            continue
+        found = results[position]["result"]
+        assert results[position]["household_id"] == household
+        assert found["score"] == pytest.approx(scores.loc[household, "score"], abs=1e-9)
+        if scores.loc[household, "explained"]:
+            assert [r["code"] for r in found["reasons"]] == list(scores.loc[household, "reason_codes"])
+    too_many = client.post("/score_batch", json={"households": [households[0]] * 1001}, headers=keys["caseworker"])
+    assert too_many.status_code == 400 and "households" in too_many.text
+
+
 def test_http_parity_of_score_and_rescore(county, client, keys):
     household = _flagged(county)
     batch = county["scores"].loc[household]
@@ -343,7 +371,7 @@ def test_a_real_server_answers_lookup_over_http(county, keys):
 
 
 # ------------------------------------------------------------------ any input, never a 5xx
-@pytest.mark.parametrize("path", ["/lookup", "/score", "/rescore"])
+@pytest.mark.parametrize("path", ["/lookup", "/score", "/rescore", "/score_batch"])
 def test_no_input_of_any_shape_gets_a_5xx(client, keys, path):
     """Schemathesis generates bodies from the OpenAPI document (valid and not); none may get a 5xx."""
     operation = schemathesis.openapi.from_asgi("/docs.json", client.app)[path]["POST"]
