@@ -87,10 +87,12 @@ class OnlineScorer:
             rank_in_township=row["rank_in_township"], township_code=row["township_code"], run_key=row["run_key"])
 
     def _stored(self, household_id: str, as_of: dt.date | None) -> dict:
-        runs = self.store.current_runs()
         if as_of is None:
             row = self.store.household(household_id)
-        else:
+            if row is not None:
+                return row
+        runs = self.store.current_runs()
+        if as_of is not None:
             day = f"{as_of:%Y-%m-%d}"
             keys = [run_key(day, self.model_name, self.model_version)]
             keys += [k for k in runs.loc[runs["as_of"] == day, "run_key"].unique() if k not in keys]
