@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from features.build import build_features
 from features.facts import Facts, household_tables
@@ -24,27 +23,22 @@ from serving.store import SCHEMA_VERSION, Store, StoreSchemaError
 from stayout.cli import main
 from synthetic.export import write_export
 from synthetic.simulate import SimulationConfig, simulate
+from tests.conftest import home_with_model
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = {"splits": {"test_dates": 2, "validation_dates": 2, "max_training_dates": 6},
-         "model": {"n_estimators": 80, "min_child_samples": 20}, "evaluation": {"bootstrap_samples": 20}}
 AS_OF = "2024-06-01"
 ARGS = ["--as-of", AS_OF, "--chunk-households", "150", "--capacity-per-township", "6"]
 
 
 @pytest.fixture(scope="module")
-def county(tmp_path_factory):
+def county(tmp_path_factory, trained_once):
     """A trained model and a small dirty county export to score (its own STAYOUT_HOME)."""
     base = tmp_path_factory.mktemp("batch")
     home = base / "home"
     previous = os.environ.get("STAYOUT_HOME")
-    os.environ["STAYOUT_HOME"] = str(home)
-    write_export(simulate(SimulationConfig(households=1500, counties=2, start="2021-01", months=44, seed=12)),
-                 base / "training", seed=12)
-    config = base / "config.yaml"
-    config.write_text(yaml.safe_dump(SMALL), encoding="utf-8")
-    assert main(["-q", "train", str(base / "training"), "--config", str(config)]) == 0
+    os.environ["STAYOUT_HOME"] = str(home_with_model(trained_once, home))
+    config = trained_once["config"]
     write_export(simulate(SimulationConfig(households=400, counties=2, start="2021-01", months=42, seed=31)),
                  base / "county", dirty_rate=0.01, seed=31)
     yield {"base": base, "home": home, "data": base / "county", "config": config}

@@ -4,25 +4,17 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 
 from stayout.cli import main
-from synthetic.export import write_export
-from synthetic.simulate import SimulationConfig, simulate
+from tests.conftest import home_with_model
 
 pytestmark = pytest.mark.slow
-SMALL = {"splits": {"test_dates": 2, "validation_dates": 2, "max_training_dates": 6},
-         "model": {"n_estimators": 80, "min_child_samples": 20}, "evaluation": {"bootstrap_samples": 20}}
 
 
 @pytest.fixture
-def trained(tmp_path):
-    write_export(simulate(SimulationConfig(households=1500, counties=2, start="2021-01", months=44, seed=12)),
-                 tmp_path / "county", seed=12)
-    config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump(SMALL), encoding="utf-8")
-    assert main(["-q", "train", str(tmp_path / "county"), "--config", str(config)]) == 0
-    return tmp_path / "county"
+def trained(trained_once, tmp_path, monkeypatch):
+    monkeypatch.setenv("STAYOUT_HOME", str(home_with_model(trained_once, tmp_path / "home")))
+    return trained_once["county"]
 
 
 def test_explain_the_top_households_named_ones_and_unknown_ones(trained, tmp_path, capsys):

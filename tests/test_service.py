@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-import yaml
 from starlette.testclient import TestClient
 
 from serving.api import ServiceError, as_text
@@ -23,26 +22,21 @@ from serving.store import Store
 from stayout.cli import main
 from synthetic.export import write_export
 from synthetic.simulate import SimulationConfig, simulate
+from tests.conftest import home_with_model
 
 pytestmark = pytest.mark.slow
-SMALL = {"splits": {"test_dates": 2, "validation_dates": 2, "max_training_dates": 6},
-         "model": {"n_estimators": 80, "min_child_samples": 20}, "evaluation": {"bootstrap_samples": 20}}
 AS_OF = "2024-06-01"
 RUN = f"{AS_OF}/stayout-relapse/v1"
 
 
 @pytest.fixture(scope="module")
-def county(tmp_path_factory):
+def county(tmp_path_factory, trained_once):
     """A trained champion and a small county scored into the online store (its own STAYOUT_HOME)."""
     base = tmp_path_factory.mktemp("service")
     home = base / "home"
     previous = os.environ.get("STAYOUT_HOME")
-    os.environ["STAYOUT_HOME"] = str(home)
-    write_export(simulate(SimulationConfig(households=1500, counties=2, start="2021-01", months=44, seed=12)),
-                 base / "training", seed=12)
-    config = base / "config.yaml"
-    config.write_text(yaml.safe_dump(SMALL), encoding="utf-8")
-    assert main(["-q", "train", str(base / "training"), "--config", str(config)]) == 0
+    os.environ["STAYOUT_HOME"] = str(home_with_model(trained_once, home))
+    config = trained_once["config"]
     write_export(simulate(SimulationConfig(households=300, counties=2, start="2021-01", months=42, seed=31)),
                  base / "county", seed=31)
     assert main(["-q", "score", str(base / "county"), "--out", str(base / "out"), "--config", str(config),
