@@ -192,11 +192,7 @@ class OnlineScorer:
                     "recorded before as_of, dissolved, or an open monitoring case",
                     [Problem(field=f"households[{position}].as_of", reason="not scored at this date")]))
                 continue
-            answer = ScoreResponse(
-                household_id=household_id, as_of=f"{as_of:%Y-%m-%d}", score=record["score"], band=record["band"],
-                tier=record["tier"], reasons=record["reasons"], measures=record["measures"],
-                model_name=self.model_name, model_version=self.model_version, champion_version=self.model_version,
-                facts_as_of=f"{facts_as_of:%Y-%m-%d}", not_counted=_not_counted(posted, as_of.date()))
+            answer = self._response(record, as_of, facts_as_of, _not_counted(posted, as_of.date()))
             results[position] = BatchResult(position=position, household_id=household_id, status=200, result=answer)
 
     # ------------------------------------------------------------------ rescore
@@ -279,12 +275,16 @@ class OnlineScorer:
         received = running_measures(tables["assistance"], as_of)
         model = {"model": self.model_name, "model_version": self.model_version}
         record = explain_households(self.bundle, rows, self.book, received, ReasonSettings(), model)[0]
-        answer = ScoreResponse(
-            household_id=household_id, as_of=f"{as_of:%Y-%m-%d}", score=record["score"], band=record["band"],
-            tier=record["tier"], reasons=record["reasons"], measures=record["measures"], model_name=self.model_name,
-            model_version=self.model_version, champion_version=self.model_version,
+        return self._response(record, as_of, facts_as_of, not_counted), rows
+
+    def _response(self, record: dict, as_of: pd.Timestamp, facts_as_of: pd.Timestamp,
+                  not_counted: int) -> ScoreResponse:
+        """A scoring answer from an explained record (`models.household_reasons`)."""
+        return ScoreResponse(
+            household_id=record["household_id"], as_of=f"{as_of:%Y-%m-%d}", score=record["score"],
+            band=record["band"], tier=record["tier"], reasons=record["reasons"], measures=record["measures"],
+            model_name=self.model_name, model_version=self.model_version, champion_version=self.model_version,
             facts_as_of=f"{facts_as_of:%Y-%m-%d}", not_counted=not_counted)
-        return answer, rows
 
     def _log_intake(self, household_id: str, records: Records) -> int:
         """Append the posted rows, one JSON line each, before anything else can refuse them."""

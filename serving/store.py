@@ -62,6 +62,7 @@ class StoreSchemaError(StayoutError):
 class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._checked = False      # the schema version is read once per Store, not on every lookup
 
     @classmethod
     def at_home(cls, home: Path) -> "Store":
@@ -71,12 +72,14 @@ class Store:
         fresh = not self.path.exists()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=60)
-        connection.execute("PRAGMA journal_mode=WAL")
         if fresh:
+            connection.execute("PRAGMA journal_mode=WAL")     # kept by the file: set once, at creation
             with connection:
                 connection.executescript(SCHEMA)
                 connection.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-        self._check(connection)
+        if not self._checked:
+            self._check(connection)
+            self._checked = True
         return connection
 
     def _check(self, connection: sqlite3.Connection) -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,20 +36,27 @@ def trained_once(tmp_path_factory):
     from synthetic.simulate import SimulationConfig, simulate
 
     base = tmp_path_factory.mktemp("trained-once")
-    previous = os.environ.get("STAYOUT_HOME")
-    os.environ["STAYOUT_HOME"] = str(base / "home")
-    try:
+    with home_set_to(base / "home"):
         write_export(simulate(SimulationConfig(households=1500, counties=2, start="2021-01", months=44, seed=12)),
                      base / "county", seed=12)
         config = base / "config.yaml"
         config.write_text(yaml.safe_dump(SMALL_TRAINING), encoding="utf-8")
         assert main(["-q", "train", str(base / "county"), "--config", str(config)]) == 0
+    return {"home": base / "home", "county": base / "county", "config": config}
+
+
+@contextmanager
+def home_set_to(home: Path) -> Iterator[Path]:
+    """STAYOUT_HOME set to `home` for a module-scoped fixture (monkeypatch is per test), then restored."""
+    previous = os.environ.get("STAYOUT_HOME")
+    os.environ["STAYOUT_HOME"] = str(home)
+    try:
+        yield home
     finally:
         if previous is None:
             os.environ.pop("STAYOUT_HOME", None)
         else:
             os.environ["STAYOUT_HOME"] = previous
-    return {"home": base / "home", "county": base / "county", "config": config}
 
 
 def home_with_model(trained: dict, target: Path) -> Path:

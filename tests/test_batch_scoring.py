@@ -23,7 +23,7 @@ from serving.store import SCHEMA_VERSION, Store, StoreSchemaError
 from stayout.cli import main
 from synthetic.export import write_export
 from synthetic.simulate import SimulationConfig, simulate
-from tests.conftest import home_with_model
+from tests.conftest import home_set_to, home_with_model
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,16 +36,10 @@ def county(tmp_path_factory, trained_once):
     """A trained model and a small dirty county export to score (its own STAYOUT_HOME)."""
     base = tmp_path_factory.mktemp("batch")
     home = base / "home"
-    previous = os.environ.get("STAYOUT_HOME")
-    os.environ["STAYOUT_HOME"] = str(home_with_model(trained_once, home))
-    config = trained_once["config"]
-    write_export(simulate(SimulationConfig(households=400, counties=2, start="2021-01", months=42, seed=31)),
-                 base / "county", dirty_rate=0.01, seed=31)
-    yield {"base": base, "home": home, "data": base / "county", "config": config}
-    if previous is None:
-        os.environ.pop("STAYOUT_HOME", None)
-    else:
-        os.environ["STAYOUT_HOME"] = previous
+    with home_set_to(home_with_model(trained_once, home)):
+        write_export(simulate(SimulationConfig(households=400, counties=2, start="2021-01", months=42, seed=31)),
+                     base / "county", dirty_rate=0.01, seed=31)
+        yield {"base": base, "home": home, "data": base / "county", "config": trained_once["config"]}
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ from serving.store import Store
 from stayout.cli import main
 from synthetic.export import write_export
 from synthetic.simulate import SimulationConfig, simulate
-from tests.conftest import home_with_model
+from tests.conftest import home_set_to, home_with_model
 
 pytestmark = pytest.mark.slow
 AS_OF = "2024-06-01"
@@ -34,19 +34,13 @@ def county(tmp_path_factory, trained_once):
     """A trained champion and a small county scored into the online store (its own STAYOUT_HOME)."""
     base = tmp_path_factory.mktemp("service")
     home = base / "home"
-    previous = os.environ.get("STAYOUT_HOME")
-    os.environ["STAYOUT_HOME"] = str(home_with_model(trained_once, home))
-    config = trained_once["config"]
-    write_export(simulate(SimulationConfig(households=300, counties=2, start="2021-01", months=42, seed=31)),
-                 base / "county", seed=31)
-    assert main(["-q", "score", str(base / "county"), "--out", str(base / "out"), "--config", str(config),
-                 "--as-of", AS_OF, "--capacity-per-township", "6"]) == 0
-    scores = pd.read_parquet(base / "out" / AS_OF / "v1" / "scores.parquet").set_index("household_id")
-    yield {"base": base, "home": home, "scores": scores}
-    if previous is None:
-        os.environ.pop("STAYOUT_HOME", None)
-    else:
-        os.environ["STAYOUT_HOME"] = previous
+    with home_set_to(home_with_model(trained_once, home)):
+        write_export(simulate(SimulationConfig(households=300, counties=2, start="2021-01", months=42, seed=31)),
+                     base / "county", seed=31)
+        assert main(["-q", "score", str(base / "county"), "--out", str(base / "out"), "--config",
+                     str(trained_once["config"]), "--as-of", AS_OF, "--capacity-per-township", "6"]) == 0
+        scores = pd.read_parquet(base / "out" / AS_OF / "v1" / "scores.parquet").set_index("household_id")
+        yield {"base": base, "home": home, "scores": scores}
 
 
 @pytest.fixture(autouse=True)
