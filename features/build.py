@@ -53,17 +53,21 @@ def features_as_of(prepared: PreparedExport, as_of: pd.Timestamp, facts: Facts) 
 
 def finalize(frame: pd.DataFrame) -> pd.DataFrame:
     """Catalogue dtypes and imputation rules, columns in catalogue order."""
-    out = {"household_id": frame["household_id"].astype("str"), "as_of": frame["as_of"].astype("datetime64[us]")}
+    out = {"household_id": frame["household_id"].astype("str"),
+           "as_of": frame["as_of"].to_numpy().astype("datetime64[us]")}
     for feature in FEATURES:
-        column = pd.Series(frame[feature.name], dtype="float64") if feature.dtype != "bool" else frame[feature.name]
+        values = frame[feature.name].to_numpy()
         if feature.dtype == "bool":
-            out[feature.name] = pd.Series(column).fillna(False).astype(bool)
-        elif feature.imputation == "zero":
-            filled = column.fillna(0.0)
-            out[feature.name] = filled.astype("int64") if feature.dtype == "int" else filled
+            out[feature.name] = (values if values.dtype == bool
+                                 else pd.Series(values).fillna(False).to_numpy().astype(bool))
+            continue
+        column = np.asarray(values, dtype="float64")
+        if feature.imputation == "zero":
+            column = np.where(np.isnan(column), 0.0, column)
+            out[feature.name] = column.astype("int64") if feature.dtype == "int" else column
         else:
             out[feature.name] = column
-    return pd.DataFrame(out, columns=[*KEY_COLUMNS, *FEATURE_NAMES])
+    return pd.DataFrame(out, columns=[*KEY_COLUMNS, *FEATURE_NAMES], index=pd.RangeIndex(len(frame)))
 
 
 def empty_features() -> pd.DataFrame:

@@ -93,11 +93,8 @@ def as_of_context(prepared: PreparedExport, as_of: pd.Timestamp, facts: Facts) -
 def _lines_per_household(prepared: PreparedExport, facts: Facts, households: pd.DataFrame, as_of: pd.Timestamp,
                          n: int):
     """County, monitoring line and last year's rural income for each household, as known at `as_of`."""
-    areas = latest_versions(facts.areas, "village_code", as_of)
-    lines = latest_versions(facts.monitoring_lines, ["county_code", "year"], as_of)
-    lines = lines[lines["year"] <= as_of.year].sort_values("year").drop_duplicates("county_code", keep="last")
-    village_county = households["village_code"].map(areas.set_index("village_code")["county_code"])
-    by_county = lines.set_index("county_code")
+    counties, by_county = facts.lines_at(as_of)
+    village_county = households["village_code"].map(counties)
     codes = prepared.index.codes(households["household_id"])
     county = np.full(n, None, dtype=object)
     line = np.full(n, np.nan)

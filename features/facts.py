@@ -14,7 +14,7 @@ Nothing that only labels may know (the data's end) is in here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ class Facts:
     areas: pd.DataFrame
     monitoring_lines: pd.DataFrame
     villages: pd.DataFrame          # VILLAGE_COLUMNS, one row per village and as-of date
+    _known: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # lines_at, per date
 
     @classmethod
     def from_tables(cls, tables: dict[str, pd.DataFrame], as_of_dates: Iterable[pd.Timestamp]) -> "Facts":
@@ -53,6 +54,17 @@ class Facts:
             raise InputError(f"the facts passed in have no village aggregates for as-of {pd.Timestamp(as_of):%Y-%m-%d} "
                              f"(they cover {known}); compute them with Facts.from_tables for this date")
         return at.set_index("village_code")
+
+    def lines_at(self, as_of: pd.Timestamp) -> tuple[pd.Series, pd.DataFrame]:
+        """As known at `as_of`: each village's county (indexed by village code), and each county's
+        latest monitoring line of a year up to as_of's (indexed by county code). Kept per date."""
+        as_of = pd.Timestamp(as_of)
+        if as_of not in self._known:
+            areas = latest_versions(self.areas, "village_code", as_of)
+            lines = latest_versions(self.monitoring_lines, ["county_code", "year"], as_of)
+            lines = lines[lines["year"] <= as_of.year].sort_values("year").drop_duplicates("county_code", keep="last")
+            self._known[as_of] = (areas.set_index("village_code")["county_code"], lines.set_index("county_code"))
+        return self._known[as_of]
 
     def for_dates(self, as_of_dates: Iterable[pd.Timestamp]) -> "Facts":
         wanted = [np.datetime64(pd.Timestamp(d), "us") for d in as_of_dates]

@@ -16,9 +16,10 @@ def known_before(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 def latest_versions(frame: pd.DataFrame, key: str | list[str], as_of: pd.Timestamp) -> pd.DataFrame:
     """The latest row per `key` (a column or several) known before `as_of` (on a tie, the later row in the file)."""
-    known = known_before(frame, as_of)
-    ordered = known.assign(_order=np.arange(len(known))).sort_values(["recorded_at", "_order"], kind="stable")
-    return ordered.drop_duplicates(key, keep="last").drop(columns="_order").sort_values(key).reset_index(drop=True)
+    known = frame[(frame["recorded_at"] < as_of).to_numpy()]
+    ordered = known.iloc[np.argsort(known["recorded_at"].to_numpy(), kind="stable")]  # ties keep file order
+    latest = ordered[~ordered.duplicated(key, keep="last").to_numpy()]
+    return latest.sort_values(key).reset_index(drop=True)
 
 
 def open_case_households(cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.Index:

@@ -9,6 +9,7 @@ text (`Problem.quoting`). Row positions are 0-based here.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -330,6 +331,8 @@ def _text_timestamps(text: pa.ChunkedArray, blank: np.ndarray) -> tuple[pd.Serie
     for fmt in TIMESTAMP_FORMATS:
         attempt = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
         parsed = pc.coalesce(parsed, attempt)
+        if parsed.null_count == text.null_count:   # every value read: the other formats cannot add any
+            break
     impossible, unchecked = calendar_check(text)
     doubtful = np.flatnonzero(unchecked & _mask(pc.is_valid(parsed)))  # parsed, laid out otherwise (2022-6-1)
     if len(doubtful):
@@ -384,14 +387,19 @@ def _one_iso_timestamp(value: str) -> np.datetime64:
     return np.datetime64(moment, "us") if moment is not pd.NaT else np.datetime64("NaT", "us")
 
 
+@functools.cache
+def code_dtype(codes: tuple[str, ...]) -> pd.CategoricalDtype:
+    """The categorical dtype of a code column (made once: building one checks every category)."""
+    return pd.CategoricalDtype(list(codes))
+
+
 def _parse_code(raw, text, blank, column):
     text = text if text is not None else pc.cast(raw, pa.string())
     spellings = list(column.label_map)
     canonical = np.array([column.code_values.index(column.label_map[s]) for s in spellings] + [-1])
     spelling_index = pc.fill_null(pc.index_in(text, value_set=pa.array(spellings)), -1)
     codes = canonical[spelling_index.to_numpy(zero_copy_only=False)]
-    dtype = pd.CategoricalDtype(list(column.code_values))
-    values = pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
+    values = pd.Series(pd.Categorical.from_codes(codes, dtype=code_dtype(column.code_values)))
     problems = _flagged(~blank & (codes < 0), column.name, raw, f"is not a known code; use one of {_code_list(column)}")
     return values, problems
 

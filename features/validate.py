@@ -7,6 +7,7 @@ shows each rejected row as text: typed values as a person writes them, or, once
 """
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -23,7 +24,9 @@ from features.text_bytes import positions_among
 from stayout.errors import TableUnusableError
 
 QUARANTINE_EXTRA_COLUMNS = ("row_number", "column", "reason")
+REFERENCED = frozenset(column.references for table in TABLES for column in table.columns if column.references)
 THREADS = 2
+THREADED_ROWS = 50_000   # below this, starting threads costs more than they save (one household: ~1 ms a table)
 
 
 @dataclass
@@ -81,6 +84,8 @@ class _References:
 
     def add(self, table: str, accepted: pd.DataFrame) -> None:
         for column in accepted.columns:
+            if f"{table}.{column}" not in REFERENCED:
+                continue
             values = accepted[column]
             if pd.api.types.is_string_dtype(values.dtype):
                 self.values[f"{table}.{column}"] = pa.array(values.dropna().unique(), pa.string())
@@ -102,11 +107,13 @@ def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
 
 
 def validate_tables(raw_tables: dict[str, pa.Table | pd.DataFrame], sources: dict[str, str] | None = None,
-                    exported_at: pd.Timestamp | None = None) -> ValidationResult:
+                    exported_at: pd.Timestamp | None = None,
+                    accepted: dict[str, pd.DataFrame] | None = None) -> ValidationResult:
     """Validate every contract table; raw tables are in file order with their original values.
 
     `exported_at`, the moment the export was taken (its export.json), if known: a row recorded
-    after it is quarantined.
+    after it is quarantined. `accepted`: tables that are already the accepted rows of an earlier
+    validation (the stored reference tables of a county), taken as they are and referenced.
     """
     sources = sources or {}
     exported_at = None if exported_at is None else pd.Timestamp(exported_at)
@@ -115,6 +122,12 @@ def validate_tables(raw_tables: dict[str, pa.Table | pd.DataFrame], sources: dic
     for table in TABLES:
         raw = raw_tables.get(table.name)
         source = sources.get(table.name, table.name)
+        if accepted and table.name in accepted:
+            frame = accepted[table.name]
+            references.add(table.name, frame)
+            results[table.name] = TableResult(table.name, frame, _no_quarantine(table.column_names),
+                                              read=len(frame), collapsed=0)
+            continue
         if raw is None:
             raise TableUnusableError(table.name, source, "the table is missing from the export",
                                      f"add {table.name}.parquet or {table.name}.csv (a header row alone is fine)")
@@ -130,7 +143,15 @@ def validate_table(table: Table, raw: pa.Table | pd.DataFrame, references: _Refe
     if isinstance(raw, pd.DataFrame):
         raw = pa.Table.from_pandas(raw, preserve_index=False)
     columns, warnings = _contract_columns(table, raw, source or table.name)
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:  # Arrow, numpy and pandas' hash tables release the GIL
+    if raw.num_rows == 0:   # nothing to check: the frames are those of the contract's empty table
+        return replace(_empty_result(table), warnings=warnings)
+    return _validated_rows(table, raw, columns, warnings, references, exported_at)
+
+
+def _validated_rows(table: Table, raw: pa.Table, columns: dict[str, pa.ChunkedArray], warnings: list[str],
+                    references: _References | None, exported_at: pd.Timestamp | None) -> TableResult:
+    # Arrow, numpy and pandas' hash tables release the GIL: large tables parse their columns on threads
+    with ThreadPoolExecutor(max_workers=THREADS) if raw.num_rows >= THREADED_ROWS else _InLine() as pool:
         parsed, problems, reference_problems, key_codes = _parse_table(
             table, columns, raw.num_rows, references or _References(), pool)
         hashes = pool.submit(row_hashes, parsed, key_codes)
@@ -146,7 +167,8 @@ def validate_table(table: Table, raw: pa.Table | pd.DataFrame, references: _Refe
     keep = ~rejected & ~repeat
     accepted = parsed if keep.all() else parsed[keep].reset_index(drop=True)
     positions = np.flatnonzero(rejected)
-    quarantined = _quarantine_frame(take_rows(raw, positions), positions, problems)
+    quarantined = (_quarantine_frame(take_rows(raw, positions), positions, problems) if len(positions)
+                   else _no_quarantine(tuple(raw.column_names)))
     return TableResult(table.name, _finalize_dtypes(table, accepted), quarantined, read=raw.num_rows,
                        collapsed=int(repeat.sum()), warnings=warnings, problems=problems)
 
@@ -167,6 +189,30 @@ def _contract_columns(table: Table, raw: pa.Table, source: str) -> tuple[dict[st
         columns[column.name] = (raw.column(column.name) if column.name in present
                                 else pa.chunked_array([pa.nulls(raw.num_rows, pa.string())]))
     return columns, warnings
+
+
+class _Done:
+    def __init__(self, value) -> None:
+        self._value = value
+
+    def result(self):
+        return self._value
+
+
+class _InLine:
+    """The executor interface used by `validate_table`, running each call at once in this thread."""
+
+    def __enter__(self) -> "_InLine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def map(self, function, items):
+        return map(function, items)
+
+    def submit(self, function, *args) -> _Done:
+        return _Done(function(*args))
 
 
 class _ParsedColumn(NamedTuple):
@@ -272,6 +318,31 @@ def _quarantine_frame(rows: pa.Table, positions: np.ndarray, problems: list[Prob
     out["column"] = columns.map(_unique_columns) if len(out) else columns
     out["reason"] = reasons
     return out.reset_index(drop=True)[[*rows.column_names, *QUARANTINE_EXTRA_COLUMNS]]
+
+
+def _empty_result(table: Table) -> TableResult:
+    accepted = _empty_accepted(table)
+    return TableResult(table.name, accepted.copy(), _no_quarantine(table.column_names), read=0, collapsed=0)
+
+
+@functools.cache
+def _empty_accepted(table: Table) -> pd.DataFrame:
+    """The accepted frame of a table without rows (its dtypes), made once by the full validation."""
+    raw = pa.table({column: pa.array([], pa.string()) for column in table.column_names})
+    columns, _ = _contract_columns(table, raw, table.name)
+    return _validated_rows(table, raw, columns, [], _References(), None).accepted
+
+
+def _no_quarantine(names: tuple[str, ...]) -> pd.DataFrame:
+    return _empty_quarantine_frame(names).copy()
+
+
+@functools.cache
+def _empty_quarantine_frame(names: tuple[str, ...]) -> pd.DataFrame:
+    """The quarantine of a table with columns `names` when no row is rejected."""
+    positions = np.zeros(0, dtype=np.int64)
+    raw = pa.table({name: pa.array([], pa.string()) for name in names})
+    return _quarantine_frame(raw, positions, [])
 
 
 def _unique_columns(joined: str) -> str:

@@ -52,6 +52,7 @@ from stayout.home import go_offline, stayout_home
 
 log = logging.getLogger("stayout.service")
 MODEL_NAME_VARIABLE = "STAYOUT_MODEL_NAME"
+DATED_FACTS_KEPT = 64   # (run, as_of) pairs whose dated facts are kept between requests
 
 
 class OnlineScorer:
@@ -61,6 +62,7 @@ class OnlineScorer:
         self.bundle, self.model_name, self.model_version = bundle, model_name, int(model_version)
         self.store, self.book, self.home = store, book, Path(home)
         self._facts: dict[str, Facts] = {}
+        self._dated: dict[tuple[str, pd.Timestamp], tuple[Facts, pd.Timestamp]] = {}
 
     @classmethod
     def start(cls) -> "OnlineScorer":
@@ -113,7 +115,7 @@ class OnlineScorer:
         run, facts = self._county_facts(posted)
         raw = {name: posted.get(name, empty_text(name)) for name in _record_table_names()}
         tables = self._validated(raw, facts, {})
-        return self._scored(tables, pd.Timestamp(as_of), facts, household_id, _not_counted(posted, as_of))[0]
+        return self._scored(tables, pd.Timestamp(as_of), run, household_id, _not_counted(posted, as_of))[0]
 
     # ------------------------------------------------------------------ score_batch
     def score_batch(self, items: list[BatchItem]) -> ScoreBatchResponse:
@@ -150,7 +152,7 @@ class OnlineScorer:
             parts = [posted.get(name, empty_text(name)) for _, _, posted in members]
             raw[name] = pa.concat_tables([part.select(parts[0].column_names) for part in parts])
             owners[name] = np.repeat(np.arange(len(members)), [part.num_rows for part in parts])
-        result = validate_tables({"areas": facts.areas, "monitoring_lines": facts.monitoring_lines, **raw})
+        result = validate_tables(raw, accepted=_reference(facts))
         problems: dict[int, list[Problem]] = {}
         for name, table in result.tables.items():
             if name not in owners:
@@ -171,7 +173,7 @@ class OnlineScorer:
                   for name, frame in result.accepted().items() if name in owners}
         tables.update(areas=facts.areas, monitoring_lines=facts.monitoring_lines)
         try:
-            dated, facts_as_of = _facts_at(facts, as_of)
+            dated, facts_as_of = self._facts_at(run, as_of)
         except ServiceError as exc:
             for position, household_id, _ in members:
                 if household_id in good:
@@ -217,7 +219,7 @@ class OnlineScorer:
             offsets[name] = old.num_rows
         as_of = pd.Timestamp(as_of if as_of is not None else stored["as_of"])
         tables = self._validated(raw, facts, offsets)
-        answer, rows = self._scored(tables, as_of, facts, household_id, _not_counted(posted, as_of.date()))
+        answer, rows = self._scored(tables, as_of, run, household_id, _not_counted(posted, as_of.date()))
         before_rows = pd.DataFrame([stored["features"]]).assign(household_id=household_id,
                                                                 as_of=pd.Timestamp(stored["as_of"]))
         changes = what_changed(explain(self.bundle, before_rows), explain(self.bundle, rows), rows, self.book)[0]
@@ -235,6 +237,15 @@ class OnlineScorer:
             self._facts[run] = facts
         return self._facts[run]
 
+    def _facts_at(self, run: str, as_of: pd.Timestamp) -> tuple[Facts, pd.Timestamp]:
+        """The run's facts dated `as_of` (see `_facts_at`), kept for the next request of that date."""
+        key = (run, pd.Timestamp(as_of))
+        if key not in self._dated:
+            if len(self._dated) >= DATED_FACTS_KEPT:
+                self._dated.clear()
+            self._dated[key] = _facts_at(self._facts_of(run), key[1])
+        return self._dated[key]
+
     def _county_facts(self, posted) -> tuple[str, Facts]:
         villages = {v for v in posted["households"].column("village_code").to_pylist() if v}
         for run in self.store.current_runs()["run_key"].unique():
@@ -249,7 +260,7 @@ class OnlineScorer:
 
     def _validated(self, raw: dict, facts: Facts, offsets: dict[str, int]) -> dict[str, pd.DataFrame]:
         """Validation as for an export; any quarantined row refuses the request (422, each place named)."""
-        result = validate_tables({"areas": facts.areas, "monitoring_lines": facts.monitoring_lines, **raw})
+        result = validate_tables(raw, accepted=_reference(facts))
         problems = []
         for name, table in result.tables.items():
             offset = offsets.get(name, 0)
@@ -264,9 +275,9 @@ class OnlineScorer:
         tables.update(areas=facts.areas, monitoring_lines=facts.monitoring_lines)
         return tables
 
-    def _scored(self, tables, as_of: pd.Timestamp, facts: Facts, household_id: str,
+    def _scored(self, tables, as_of: pd.Timestamp, run: str, household_id: str,
                 not_counted: int) -> tuple[ScoreResponse, pd.DataFrame]:
-        dated, facts_as_of = _facts_at(facts, as_of)
+        dated, facts_as_of = self._facts_at(run, as_of)
         rows = build_features(tables, [as_of], facts=dated)
         if rows.empty:
             raise ServiceError(422, f"household {household_id} is not in the cohort at {as_of:%Y-%m-%d}: no household "
@@ -298,6 +309,11 @@ class OnlineScorer:
             with open(folder / f"{received:%Y-%m-%d}.jsonl", "a", encoding="utf-8") as intake:
                 intake.write("".join(lines))
         return len(lines)
+
+
+def _reference(facts: Facts) -> dict[str, pd.DataFrame]:
+    """The county's stored reference tables, accepted when its run was scored."""
+    return {"areas": facts.areas, "monitoring_lines": facts.monitoring_lines}
 
 
 def _refused(position: int, household_id: str | None, exc: ServiceError) -> BatchResult:
