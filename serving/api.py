@@ -1,8 +1,11 @@
 """The service's typed requests and responses (strict: an unknown field is refused with its name).
 
-Request bodies are JSON objects with these fields at the top level. A record row is an object of
-the contract's columns (`features.contract`) with values as an export writes them: text, numbers,
-booleans, dates as `2024-05-01` or `2024-05-01 09:30:00`, a code list as `a;b` or `["a", "b"]`.
+Request bodies are JSON objects with these fields at the top level. The record rows are declared
+by the data contract itself (`features.contract`): one row model per record table, its fields the
+table's columns with their meanings, kinds and codes, so the OpenAPI document is the contract. A
+value is written as an export writes it: text, numbers, booleans, dates as `2024-05-01` or
+`2024-05-01 09:30:00`, a code list as `a;b` or `["a", "b"]`; the contract's validation then
+reads it, exactly as it reads an export, and a rejected value is answered 422 with its rule.
 """
 from __future__ import annotations
 
@@ -13,20 +16,57 @@ from typing import Literal, Union
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from features.contract import TABLES
+from features.catalogue import FAMILY_LABELS
+from features.contract import TABLES, Column, Table
 from features.facts import REFERENCE_TABLES
 from features.parse import as_written
 from stayout.errors import StayoutError
 
 Value = Union[str, int, float, bool, None, list[str]]
-Row = dict[str, Value]
-Records = dict[str, list[Row]]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------ the contract's record rows
+RECORD_TABLES = {table.name: table for table in TABLES if table.name not in REFERENCE_TABLES}
+FAMILY_NAMES = tuple(FAMILY_LABELS)
+Family = Literal[FAMILY_NAMES]  # type: ignore[valid-type]
+# What JSON may carry for each kind of column; the contract's validation decides what it means.
+_JSON_VALUES = {
+    "str": Union[str, None], "code": Union[str, None], "date": Union[str, None], "timestamp": Union[str, None],
+    "int": Union[int, float, str, None], "float": Union[float, int, str, None], "bool": Union[bool, int, str, None],
+    "codelist": Union[list[str], str, None],
+}
+
+
+def _column_field(column: Column):
+    said = [column.meaning] if column.meaning else []
+    said.append(f"{column.kind}, {'optional' if column.nullable else 'required'}")
+    if column.codes:
+        said.append("one of " + ", ".join(f"{code.code} ({code.zh})" if code.zh else code.code
+                                            for code in column.codes))
+    if column.references:
+        said.append(f"refers to {column.references}")
+    return _JSON_VALUES[column.kind], Field(None, description="; ".join(said))
+
+
+def _row_model(table: Table) -> type[BaseModel]:
+    name = "".join(part.title() for part in table.name.split("_")) + "Row"
+    return create_model(name, __config__=ConfigDict(extra="forbid"), __doc__=table.description,
+                        **{column.name: _column_field(column) for column in table.columns})
+
+
+ROW_MODELS = {name: _row_model(table) for name, table in RECORD_TABLES.items()}
+Records = create_model(
+    "Records", __config__=ConfigDict(extra="forbid"),
+    __doc__="One household's rows per record table of the contract (the reference tables, areas and "
+            "monitoring lines, come from the stored facts of its county).",
+    **{name: (list[model], Field(default_factory=list, description=RECORD_TABLES[name].description))
+       for name, model in ROW_MODELS.items()})
 
 
 # ------------------------------------------------------------------ requests
@@ -37,15 +77,14 @@ class LookupRequest(Strict):
 
 class ScoreRequest(Strict):
     as_of: dt.date = Field(description="features use records recorded before this date")
-    records: Records = Field(description="one household's rows per contract table (areas and lines come from "
-                                         "the stored facts of its county)")
+    records: Records = Field(description="one household's rows per contract table")
 
 
 class RescoreRequest(Strict):
     household_id: str = Field(min_length=1, max_length=64)
     as_of: dt.date | None = Field(None, description="default: the date the household was last scored; rows "
                                                     "recorded on or after as_of do not count (see not_counted)")
-    records: Records = Field(default_factory=dict, description="new rows per table, added to the stored ones")
+    records: Records = Field(default_factory=Records, description="new rows per table, added to the stored ones")
 
 
 class BatchItem(Strict):
@@ -74,7 +113,7 @@ class Measure(BaseModel):
 
 class Reason(BaseModel):
     code: str
-    family: str
+    family: Family
     contribution: float
     feature: str
     zh: str
@@ -85,7 +124,7 @@ class Reason(BaseModel):
 
 class Change(BaseModel):
     code: str
-    family: str
+    family: Family
     before: float
     after: float
     direction: Literal["raised", "lowered"]
@@ -181,32 +220,33 @@ class ServiceError(StayoutError):
         return ErrorBody(error=str(self), detail=self.detail).model_dump(exclude_none=True)
 
 
-RECORD_TABLES = {table.name: table for table in TABLES if table.name not in REFERENCE_TABLES}
-
-
-def posted_tables(records: Records) -> dict[str, pa.Table]:
+def posted_tables(records: BaseModel) -> dict[str, pa.Table]:
     """The posted rows of each record table as text columns, in the contract's column order (the
-    shape a CSV export has); an unknown table or column is refused with its place."""
+    shape a CSV export has); a table posted with no rows is left out."""
     out = {}
-    for name, rows in records.items():
-        table = RECORD_TABLES.get(name)
-        if table is None:
-            known = ", ".join(RECORD_TABLES)
-            why = ("reference tables come from the stored facts of the household's county" if name in REFERENCE_TABLES
-                   else f"not a record table of the contract; use one of {known}")
-            raise ServiceError(422, f"records.{name}: {why}", [Problem(field=f"records.{name}", reason=why)])
-        columns: dict[str, list] = {column: [] for column in table.column_names}
-        for number, row in enumerate(rows):
-            unknown = sorted(set(row) - set(columns))
-            if unknown:
-                why = f"{name} has no column {unknown[0]}; its columns are {', '.join(columns)}"
-                raise ServiceError(422, f"records.{name}[{number}]: {why}",
-                                   [Problem(table=name, row_number=number + 1, column=unknown[0],
-                                            field=f"records.{name}[{number}].{unknown[0]}", reason=why)])
-            for column, values in columns.items():
-                values.append(_as_text(row.get(column)))
-        out[name] = pa.table({column: pa.array(values, pa.string()) for column, values in columns.items()})
+    for name in RECORD_TABLES:
+        rows = getattr(records, name)
+        if rows:
+            out[name] = pa.table({column: pa.array([_as_text(getattr(row, column)) for row in rows], pa.string())
+                                  for column in RECORD_TABLES[name].column_names})
     return out
+
+
+def as_records(records: BaseModel | dict) -> BaseModel:
+    """`Records` from a model or a plain dict (in-process callers); a wrong shape is refused, naming the field."""
+    if isinstance(records, Records):
+        return records
+    try:
+        return Records.model_validate(records)
+    except ValidationError as exc:
+        problems = [Problem(field=".".join(["records", *map(str, error["loc"])]), reason=error["msg"])
+                    for error in exc.errors()]
+        raise ServiceError(422, f"records: {problems[0].field}: {problems[0].reason}", problems) from None
+
+
+def posted_rows(records: BaseModel) -> list[tuple[str, dict]]:
+    """(table, the fields the caller set) of every posted row, in order."""
+    return [(name, row.model_dump(exclude_unset=True)) for name in RECORD_TABLES for row in getattr(records, name)]
 
 
 def _as_text(value: Value) -> str | None:

@@ -44,7 +44,7 @@ from models.household_reasons import ReasonSettings, explain_households
 from models.reasons import ReasonBook
 from serving.api import (RECORD_TABLES, BatchItem, BatchResult, ErrorBody, LookupRequest, LookupResponse, Problem,
                          Records, RescoreRequest, RescoreResponse, ScoreBatchRequest, ScoreBatchResponse, ScoreRequest,
-                         ScoreResponse, ServiceError, as_text, empty_text, posted_tables)
+                         ScoreResponse, ServiceError, as_records, as_text, empty_text, posted_rows, posted_tables)
 from serving.audit import MODEL_VERSION_HEADER, Gate
 from serving.store import Store, run_key
 from stayout.errors import StayoutError
@@ -109,8 +109,8 @@ class OnlineScorer:
                            "county with `stayout score`", [Problem(field="household_id", reason="unknown household")])
 
     # ------------------------------------------------------------------ score
-    def score(self, as_of: dt.date, records: Records) -> ScoreResponse:
-        posted = posted_tables(records)
+    def score(self, as_of: dt.date, records: Records | dict) -> ScoreResponse:
+        posted = posted_tables(as_records(records))
         household_id = _one_household(posted)
         run, facts = self._county_facts(posted)
         raw = {name: posted.get(name, empty_text(name)) for name in _record_table_names()}
@@ -127,7 +127,7 @@ class OnlineScorer:
         for position, item in enumerate(items):
             household_id = None
             try:
-                posted = posted_tables(item.records)
+                posted = posted_tables(as_records(item.records))
                 household_id = _one_household(posted)
                 if household_id in seen:
                     raise ServiceError(422, f"household {household_id} appears twice in the batch; post it once",
@@ -198,7 +198,8 @@ class OnlineScorer:
             results[position] = BatchResult(position=position, household_id=household_id, status=200, result=answer)
 
     # ------------------------------------------------------------------ rescore
-    def rescore(self, household_id: str, as_of: dt.date | None, records: Records) -> RescoreResponse:
+    def rescore(self, household_id: str, as_of: dt.date | None, records: Records | dict) -> RescoreResponse:
+        records = as_records(records)
         posted = {name: _of_household(table, household_id) for name, table in posted_tables(records).items()}
         for name, table in posted.items():
             ids = set(table.column("household_id").to_pylist()) - {household_id}
@@ -302,7 +303,7 @@ class OnlineScorer:
         received = dt.datetime.now(dt.timezone.utc)
         lines = [json.dumps({"received_at": received.isoformat(timespec="milliseconds"),
                              "household_id": household_id, "table": name, "row": row}, ensure_ascii=False) + "\n"
-                 for name, rows in records.items() for row in rows]
+                 for name, row in posted_rows(records)]
         if lines:
             folder = self.home / "intake"
             folder.mkdir(parents=True, exist_ok=True)
@@ -418,7 +419,8 @@ class Stayout:
     @bentoml.api(input_spec=RescoreRequest, output_spec=RescoreResponse)
     def rescore(self, household_id: str, as_of: dt.date | None = None, records: Records | None = None, ctx=None):
         """Add new rows to a household's stored records and score it again: new and previous score, what changed."""
-        return _answer(ctx, self.scorer, lambda: self.scorer.rescore(household_id, as_of, records or {}))
+        return _answer(ctx, self.scorer,
+                       lambda: self.scorer.rescore(household_id, as_of, records if records is not None else Records()))
 
 
 Stayout.add_asgi_middleware(Gate)

@@ -15,7 +15,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from starlette.testclient import TestClient
 
-from serving.api import ServiceError, as_text
+from serving.api import RECORD_TABLES, ServiceError, as_text
 from serving.keys import KeyRing
 from serving.service import OnlineScorer, Stayout
 from serving.store import Store
@@ -261,6 +261,21 @@ def test_http_parity_of_score_and_rescore(county, client, keys):
 
 
 # ------------------------------------------------------------------ HTTP: keys, roles, limits, audit
+def test_the_openapi_rows_are_the_contracts_tables(client, keys):
+    """One declaration: each record table's row schema has exactly the contract's columns, described."""
+    schemas = client.get("/docs.json").json()["components"]["schemas"]
+    assert set(schemas["Records"]["properties"]) == set(RECORD_TABLES)
+    for name, table in RECORD_TABLES.items():
+        row = schemas[schemas["Records"]["properties"][name]["items"]["$ref"].rsplit("/", 1)[1]]
+        assert list(row["properties"]) == list(table.column_names) and row["additionalProperties"] is False
+        for column in table.columns:
+            described = row["properties"][column.name]["description"]
+            assert column.kind in described and all(code in described for code in column.code_values)
+    answer = client.post("/score", json={"as_of": AS_OF, "records": {"events": [{"event_kind": "flood"}]}},
+                         headers=keys["caseworker"])
+    assert answer.status_code == 400 and "event_kind" in json.dumps(answer.json())
+
+
 def test_no_key_or_a_wrong_key_gets_401_and_a_wrong_role_403(county, client, keys):
     body = {"household_id": _flagged(county)}
     for headers in ({}, {"Authorization": "Bearer so.00000000.wrong"}, {"Authorization": "Basic abc"},
