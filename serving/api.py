@@ -172,21 +172,13 @@ class RescoreResponse(ScoreResponse):
 
 
 class BatchResult(BaseModel):
-    """One household of a batch: its answer, or why it was refused (the others are still scored)."""
+    """One household of a batch, in the order posted: its answer, or why it was refused (the
+    others are still scored)."""
 
-    position: int = Field(description="0-based position in the request's households")
     household_id: str | None = None
     status: int = Field(description="200, or the status /score would have answered")
     result: ScoreResponse | None = None
     error: "ErrorBody | None" = None
-
-
-class ScoreBatchResponse(BaseModel):
-    model_name: str
-    champion_version: int
-    scored: int
-    refused: int
-    results: list[BatchResult]
 
 
 class Problem(BaseModel):

@@ -111,6 +111,8 @@ def _household_id(body: bytes) -> str | None:
 class Gate:
     """ASGI middleware: keys, roles, rate, size and the audit log around the endpoints."""
 
+    model_version: str | None = None   # the version the service pinned at start (`serve_version`)
+
     def __init__(self, app, home: Path | None = None):
         self.app = app
         home = Path(home) if home else stayout_home()
@@ -153,7 +155,12 @@ class Gate:
         async def watched(message) -> None:
             if message["type"] == "http.response.start":
                 seen["status"] = message["status"]
-                seen["version"] = dict(message.get("headers", [])).get(MODEL_VERSION_HEADER.encode(), b"").decode()
+                headers = list(message.get("headers", []))
+                version = dict(headers).get(MODEL_VERSION_HEADER.encode(), b"").decode()
+                if not version and self.model_version is not None:   # answers made without a context (batches)
+                    version = self.model_version
+                    message = {**message, "headers": [*headers, (MODEL_VERSION_HEADER.encode(), version.encode())]}
+                seen["version"] = version
             await send(message)
 
         try:
@@ -208,6 +215,11 @@ class Gate:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
+
+
+def serve_version(version: int) -> None:
+    """The model version this process answers with: named on every endpoint's response and audit line."""
+    Gate.model_version = str(int(version))
 
 
 def _replay(body: bytes, receive):

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import ValidationError
 from starlette.responses import JSONResponse
 
 from features.build import build_features
@@ -42,17 +43,18 @@ from models.changes import what_changed
 from models.explain import explain
 from models.household_reasons import ReasonSettings, explain_households
 from models.reasons import ReasonBook
-from serving.api import (RECORD_TABLES, BatchItem, BatchResult, ErrorBody, LookupRequest, LookupResponse, Problem,
-                         Records, RescoreRequest, RescoreResponse, ScoreBatchRequest, ScoreBatchResponse, ScoreRequest,
+from serving.api import (MAX_BATCH, RECORD_TABLES, BatchItem, BatchResult, ErrorBody, LookupRequest, LookupResponse, Problem,
+                         Records, RescoreRequest, RescoreResponse, ScoreBatchRequest, ScoreRequest,
                          ScoreResponse, ServiceError, as_records, as_text, empty_text, posted_rows, posted_tables)
-from serving.audit import MODEL_VERSION_HEADER, Gate
+from serving.audit import MODEL_VERSION_HEADER, Gate, serve_version
 from serving.store import Store, run_key
 from stayout.errors import StayoutError
 from stayout.home import go_offline, stayout_home
 
 log = logging.getLogger("stayout.service")
 MODEL_NAME_VARIABLE = "STAYOUT_MODEL_NAME"
-DATED_FACTS_KEPT = 64   # (run, as_of) pairs whose dated facts are kept between requests
+DATED_FACTS_KEPT = 64
+BATCH_LATENCY_MS = 60_000   # a batch of 1,000 households takes seconds; waiting longer than this is overload (503)   # (run, as_of) pairs whose dated facts are kept between requests
 
 
 class OnlineScorer:
@@ -118,31 +120,32 @@ class OnlineScorer:
         return self._scored(tables, pd.Timestamp(as_of), run, household_id, _not_counted(posted, as_of))[0]
 
     # ------------------------------------------------------------------ score_batch
-    def score_batch(self, items: list[BatchItem]) -> ScoreBatchResponse:
-        """Many households at once: validated together and scored in one pass per county and date, so
-        a household costs a fraction of a /score call. A refused household does not stop the others."""
+    def score_batch(self, items: list[BatchItem | dict]) -> list[BatchResult]:
+        """Many households at once, an answer or a refusal each, in the order given: validated
+        together and scored in one pass per county and date, so a household costs a fraction of a
+        /score call. A refused household does not stop the others; a household given twice is
+        scored from each of its posts."""
         results: list[BatchResult | None] = [None] * len(items)
-        groups: dict[tuple[str, dt.date], list[tuple[int, str, dict]]] = {}
-        seen: set[str] = set()
+        groups: dict[tuple[str, dt.date, int], list[tuple[int, str, dict]]] = {}
+        posts: dict[tuple[str, dt.date, str], int] = {}
         for position, item in enumerate(items):
             household_id = None
             try:
+                item = item if isinstance(item, BatchItem) else BatchItem.model_validate(item)
                 posted = posted_tables(as_records(item.records))
                 household_id = _one_household(posted)
-                if household_id in seen:
-                    raise ServiceError(422, f"household {household_id} appears twice in the batch; post it once",
-                                       [Problem(field=f"households[{position}]", reason="duplicate household")])
-                seen.add(household_id)
                 run, _ = self._county_facts(posted)
-                groups.setdefault((run, item.as_of), []).append((position, household_id, posted))
+                post = posts[(run, item.as_of, household_id)] = posts.get((run, item.as_of, household_id), -1) + 1
+                groups.setdefault((run, item.as_of, post), []).append((position, household_id, posted))
             except ServiceError as exc:
-                results[position] = _refused(position, household_id, exc)
-        for (run, as_of), members in groups.items():
+                results[position] = _refused(household_id, exc)
+            except ValidationError as exc:
+                results[position] = _refused(None, ServiceError(422, "not a household to score: " + str(
+                    exc.errors()[0]["msg"]), [Problem(field=".".join(map(str, exc.errors()[0]["loc"])),
+                                                      reason=exc.errors()[0]["msg"])]))
+        for (run, as_of, _), members in groups.items():   # a group holds each household once
             self._score_group(run, pd.Timestamp(as_of), members, results)
-        done = [r for r in results if r is not None]
-        scored = sum(1 for r in done if r.status == 200)
-        return ScoreBatchResponse(model_name=self.model_name, champion_version=self.model_version, scored=scored,
-                                  refused=len(done) - scored, results=done)
+        return results
 
     def _score_group(self, run: str, as_of: pd.Timestamp, members: list[tuple[int, str, dict]],
                      results: list) -> None:
@@ -164,20 +167,20 @@ class OnlineScorer:
                                                               column=row.column, reason=row.reason))
         for owner, found in problems.items():
             position, household_id, _ = members[owner]
-            results[position] = _refused(position, household_id, ServiceError(
+            results[position] = _refused(household_id, ServiceError(
                 422, f"{len(found)} row(s) were rejected by validation; fix them and post again", found))
         good = {household_id for owner, (_, household_id, _) in enumerate(members) if owner not in problems}
         if not good:
             return
         tables = {name: frame[frame["household_id"].astype("str").isin(good)].reset_index(drop=True)
                   for name, frame in result.accepted().items() if name in owners}
-        tables.update(areas=facts.areas, monitoring_lines=facts.monitoring_lines)
+        tables.update(_reference(facts))
         try:
             dated, facts_as_of = self._facts_at(run, as_of)
         except ServiceError as exc:
             for position, household_id, _ in members:
                 if household_id in good:
-                    results[position] = _refused(position, household_id, exc)
+                    results[position] = _refused(household_id, exc)
             return
         rows = build_features(tables, [as_of], facts=dated)
         model = {"model": self.model_name, "model_version": self.model_version}
@@ -189,13 +192,13 @@ class OnlineScorer:
                 continue
             record = by_household.get(household_id)
             if record is None:
-                results[position] = _refused(position, household_id, ServiceError(
+                results[position] = _refused(household_id, ServiceError(
                     422, f"household {household_id} is not in the cohort at {as_of:%Y-%m-%d}: no household row "
                     "recorded before as_of, dissolved, or an open monitoring case",
-                    [Problem(field=f"households[{position}].as_of", reason="not scored at this date")]))
+                    [Problem(field="as_of", reason="not scored at this date")]))
                 continue
             answer = self._response(record, as_of, facts_as_of, _not_counted(posted, as_of.date()))
-            results[position] = BatchResult(position=position, household_id=household_id, status=200, result=answer)
+            results[position] = BatchResult(household_id=household_id, status=200, result=answer)
 
     # ------------------------------------------------------------------ rescore
     def rescore(self, household_id: str, as_of: dt.date | None, records: Records | dict) -> RescoreResponse:
@@ -317,8 +320,8 @@ def _reference(facts: Facts) -> dict[str, pd.DataFrame]:
     return {"areas": facts.areas, "monitoring_lines": facts.monitoring_lines}
 
 
-def _refused(position: int, household_id: str | None, exc: ServiceError) -> BatchResult:
-    return BatchResult(position=position, household_id=household_id, status=exc.http_status,
+def _refused(household_id: str | None, exc: ServiceError) -> BatchResult:
+    return BatchResult(household_id=household_id, status=exc.http_status,
                        error=ErrorBody(error=str(exc), detail=exc.detail))
 
 
@@ -400,6 +403,7 @@ class Stayout:
     def __init__(self) -> None:
         go_offline()
         self.scorer = OnlineScorer.start()
+        serve_version(self.scorer.model_version)
 
     @bentoml.api(input_spec=LookupRequest, output_spec=LookupResponse)
     def lookup(self, household_id: str, as_of: dt.date | None = None, ctx=None):
@@ -411,10 +415,12 @@ class Stayout:
         """Score one household from its records (validated as an export is)."""
         return _answer(ctx, self.scorer, lambda: self.scorer.score(as_of, records))
 
-    @bentoml.api(input_spec=ScoreBatchRequest, output_spec=ScoreBatchResponse)
-    def score_batch(self, households: list[BatchItem], ctx=None):
-        """Score up to 1,000 households from their records in one call; each gets its answer or its refusal."""
-        return _answer(ctx, self.scorer, lambda: self.scorer.score_batch(households))
+    @bentoml.api(input_spec=ScoreBatchRequest, batchable=True, batch_dim=0, max_batch_size=MAX_BATCH,
+                 max_latency_ms=BATCH_LATENCY_MS)
+    def score_batch(self, households: list[BatchItem]) -> list[BatchResult]:
+        """Score up to 1,000 households from their records; an answer or a refusal each, in the order given.
+        Concurrent calls are scored together (adaptive batching)."""
+        return self.scorer.score_batch(households)
 
     @bentoml.api(input_spec=RescoreRequest, output_spec=RescoreResponse)
     def rescore(self, household_id: str, as_of: dt.date | None = None, records: Records | None = None, ctx=None):
