@@ -43,8 +43,8 @@ from models.changes import what_changed
 from models.explain import explain
 from models.household_reasons import ReasonSettings, explain_households
 from models.reasons import ReasonBook
-from serving.api import (MAX_BATCH, RECORD_TABLES, BatchItem, BatchResult, ErrorBody, LookupRequest, LookupResponse, Problem,
-                         Records, RescoreRequest, RescoreResponse, ScoreBatchRequest, ScoreRequest,
+from serving.api import (MAX_BATCH, RECORD_TABLES, BatchItem, BatchResult, ErrorBody, LookupRequest, LookupResponse,
+                         Problem, Records, RescoreRequest, RescoreResponse, ScoreBatchRequest, ScoreRequest,
                          ScoreResponse, ServiceError, as_records, as_text, empty_text, posted_rows, posted_tables)
 from serving.audit import MODEL_VERSION_HEADER, Gate, serve_version
 from serving.store import Store, run_key

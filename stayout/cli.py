@@ -133,6 +133,10 @@ def _add_service_commands(commands) -> None:
     revoke.add_argument("key_id")
     revoke.set_defaults(handler=_keys_revoke)
 
+    records = commands.add_parser("records", help="a household's stored records as the JSON body /score takes")
+    records.add_argument("household_id")
+    records.set_defaults(handler=_records)
+
     audit = commands.add_parser("audit", help="the latest calls to the service (household ids are HMACs)")
     audit.add_argument("--tail", type=int, default=20, help="how many of the latest calls")
     audit.set_defaults(handler=_audit)
@@ -443,6 +447,25 @@ def _keys_revoke(args: argparse.Namespace) -> int:
 
     key = KeyRing.at_home(stayout_home()).revoke(args.key_id)
     print(f"revoked key {key.key_id} ({key.role}, {key.name}) at {key.revoked_at}")
+    return 0
+
+
+def _records(args: argparse.Namespace) -> int:
+    import json
+
+    from serving.api import RECORD_TABLES, as_text
+    from serving.store import Store
+    from stayout.errors import InputError
+    from stayout.home import stayout_home
+
+    store = Store.at_home(stayout_home())
+    stored = store.household(args.household_id)
+    if stored is None:
+        raise InputError(f"household {args.household_id} has no stored score in the online store; check the id, "
+                         "or score its county with `stayout score`")
+    tables = store.records(args.household_id, stored["run_key"])
+    records = {name: as_text(frame).to_pylist() for name, frame in tables.items() if name in RECORD_TABLES}
+    print(json.dumps({"as_of": stored["as_of"], "records": records}, ensure_ascii=False))
     return 0
 
 

@@ -2,12 +2,17 @@
 parity with batch scoring, and one real server on 127.0.0.1."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import signal
 import socket
 import stat
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -25,6 +30,8 @@ from synthetic.simulate import SimulationConfig, simulate
 from tests.conftest import home_set_to, home_with_model
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+README_HOUSEHOLD = "6205211002050064"     # the demo county's household in the README's examples
 AS_OF = "2024-06-01"
 RUN = f"{AS_OF}/stayout-relapse/v1"
 
@@ -312,7 +319,7 @@ def test_no_key_or_a_wrong_key_gets_401_and_a_wrong_role_403(county, client, key
 def test_probes_and_openapi_answer_without_a_key(client):
     assert client.get("/livez").status_code == 200 and client.get("/readyz").status_code == 200
     document = client.get("/docs.json").json()
-    assert {"/lookup", "/score", "/rescore"} <= set(document["paths"])
+    assert {"/lookup", "/score", "/rescore", "/score_batch"} <= set(document["paths"])
 
 
 def test_too_many_calls_get_429(county, client, keys, monkeypatch):
@@ -361,35 +368,62 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_a_real_server_answers_lookup_over_http(county, keys):
-    import bentoml
-    import httpx
+def _readme_example(name: str) -> str:
+    """The code block of README.md that follows `<!-- example: name -->`."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    after = text.split(f"<!-- example: {name} -->", 1)[1]
+    return after.split("```", 2)[1].split("\n", 1)[1]
 
-    port = _free_port()
-    server = bentoml.serve("serving.service:Stayout", host="127.0.0.1", port=port,
-                           working_dir=str(os.path.dirname(os.path.dirname(__file__))))
+
+def test_the_readme_examples_work_against_a_real_server(county, tmp_path):
+    """The README's shell and Python examples, run as written (another port, a household of this
+    county) against `stayout serve` on 127.0.0.1: every endpoint answers over HTTP."""
+    port, household = _free_port(), _flagged(county)
+    stayout = str(Path(sys.executable).parent / "stayout")
+
+    def adapted(code: str) -> str:
+        return (code.replace("127.0.0.1:3000", f"127.0.0.1:{port}")
+                .replace("--port 3000 &", f"--port {port} > server.log 2>&1 &")   # its output not in ours
+                .replace(README_HOUSEHOLD, household).replace(".venv/bin/stayout", stayout))
+
+    (tmp_path / "example.py").write_text(adapted(_readme_example("service-python")), encoding="utf-8")
     url = f"http://127.0.0.1:{port}"
+    script = (adapted(_readme_example("service-shell")) + "export KEY\n"
+              + f'echo "PYTHON-START"; "{sys.executable}" example.py\n'
+              + f'echo "STATUS livez=$(curl -s -o /dev/null -w "%{{http_code}}" {url}/livez)'
+              + f' metrics=$(curl -s -o /dev/null -w "%{{http_code}}" {url}/metrics)'
+              + f' caseworker=$(curl -s -o /dev/null -w "%{{http_code}}" -H "Authorization: Bearer $KEY" {url}/metrics)'
+              + f' admin=$(curl -s -H "Authorization: Bearer $({stayout} keys create --role admin | tail -1)" {url}/metrics'
+              + ' | grep -c "^bentoml_service_request")'
+              + f' nokey=$(curl -s -o /dev/null -w "%{{http_code}}" -X POST {url}/lookup -d "{{}}")"\n')
+    process = subprocess.Popen(["bash", "-e", "-c", script], cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=dict(os.environ), start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            pytest.fail("the server did not become ready in 120 s")
-        household = _flagged(county)
-        found = httpx.post(f"{url}/lookup", json={"household_id": household}, headers=keys["caseworker"], timeout=30)
-        assert found.status_code == 200
-        assert found.json()["score"] == pytest.approx(county["scores"].loc[household, "score"], abs=1e-12)
-        assert httpx.post(f"{url}/lookup", json={"household_id": household}, timeout=30).status_code == 401
-        metrics = httpx.get(f"{url}/metrics", headers=keys["admin"], timeout=30)
-        assert metrics.status_code == 200 and "bentoml" in metrics.text
-        assert httpx.get(f"{url}/livez", timeout=30).status_code == 200
+        out, err = process.communicate(timeout=300)
     finally:
-        server.stop()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+    log = (tmp_path / "server.log").read_text(encoding="utf-8", errors="replace")[-2000:]
+    assert process.returncode == 0, err[-3000:] + log
+    shell, _, python = out.partition("PYTHON-START")
+    answers, position, decoder = [], 0, json.JSONDecoder()
+    while len(answers) < 4:
+        position = shell.index("{" if len(answers) != 2 else "[", position)
+        found, position = decoder.raw_decode(shell, position)
+        answers.append(found)
+    lookup, scored, batch, rescored = answers
+    expected = county["scores"].loc[household, "score"]
+    assert lookup["score"] == pytest.approx(expected, abs=1e-12)
+    assert scored["score"] == pytest.approx(expected, abs=1e-9) and batch[0]["result"]["score"] == scored["score"]
+    assert rescored["previous_score"] == pytest.approx(expected, abs=1e-12) and rescored["intake_rows"] == 1
+    assert shell.count('"endpoint": "/') >= 4                          # `stayout audit --tail 4`
+    lines = python.strip().splitlines()
+    assert lines[0].startswith(f"{lookup['score']} {lookup['tier']} [")
+    assert lines[1].startswith(f"{scored['score']} 200 {rescored['score']} -> ") and lines[2].startswith("404:")
+    status = dict(part.split("=") for part in python.rsplit("STATUS ", 1)[1].split())
+    assert {name: status[name] for name in ("livez", "metrics", "caseworker", "nokey")} == {
+        "livez": "200", "metrics": "401", "caseworker": "403", "nokey": "401"}    # metrics need an admin key
+    assert int(status["admin"]) > 0
 
 
 # ------------------------------------------------------------------ any input, never a 5xx
