@@ -426,6 +426,43 @@ def test_the_readme_examples_work_against_a_real_server(county, tmp_path):
     assert int(status["admin"]) > 0
 
 
+def test_bentoml_build_packs_a_bento_that_serves(county, keys, tmp_path):
+    """`bentoml build` from the repository (bentofile.yaml) into a fresh BentoML home; the bento holds
+    the product's code and not training's, and `bentoml serve stayout:latest` answers a lookup."""
+    import httpx
+
+    env = {**os.environ, "BENTOML_HOME": str(tmp_path / "bentoml")}
+    bentoml_command = str(Path(sys.executable).parent / "bentoml")
+    built = subprocess.run([bentoml_command, "build", str(ROOT)], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert built.returncode == 0, built.stderr[-3000:]
+    [bento] = (tmp_path / "bentoml" / "bentos" / "stayout").glob("*/bento.yaml")
+    source = bento.parent / "src"
+    assert (source / "serving" / "service.py").exists() and (source / "features" / "reason_texts.yaml").exists()
+    assert not (source / "training").exists() and not (source / "tests").exists()
+    assert "serving.service:Stayout" in bento.read_text(encoding="utf-8")
+    port, household = _free_port(), _flagged(county)
+    with open(tmp_path / "bento.log", "wb") as log:
+        server = subprocess.Popen([bentoml_command, "serve", "stayout:latest", "--host", "127.0.0.1", "--port",
+                                   str(port)], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while server.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.5)
+        found = httpx.post(f"http://127.0.0.1:{port}/lookup", json={"household_id": household},
+                           headers=keys["caseworker"], timeout=30)
+        assert found.status_code == 200, (tmp_path / "bento.log").read_text(errors="replace")[-3000:]
+        assert found.json()["score"] == pytest.approx(county["scores"].loc[household, "score"], abs=1e-12)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 # ------------------------------------------------------------------ any input, never a 5xx
 @pytest.mark.parametrize("path", ["/lookup", "/score", "/rescore", "/score_batch"])
 def test_no_input_of_any_shape_gets_a_5xx(client, keys, path):
