@@ -11,6 +11,8 @@ above the load, and is measured from its own client process:
   most 2x the bare endpoint's);
 - sequential `/score` of one household with 4 years of history (target p50 <= 40 ms), and in a
   third process the in-process `OnlineScorer.score` call with a cProfile of one call;
+- `/score_batch` of 200 households (households per second against `/score`'s), and the same
+  households as 4 calls sent at once, which adaptive batching may join;
 - 60 s of `/lookup` at 100 requests a second, paced over 8 threads (target: no error, the rate
   achieved).
 """
@@ -45,6 +47,7 @@ MARKER = "_BENCH_SETUP.json"
 TARGET, BARE = "serving.service:Stayout", "benchmarks.bare_service:Bare"
 RATE_LIMIT = {"STAYOUT_RATE_PER_SECOND": "1000", "STAYOUT_RATE_BURST": "2000"}
 LOOKUPS, WARMUP, SCORES = 1000, 50, 20
+BATCH, BATCH_CALLS, CONCURRENT = 200, 3, 4   # /score_batch: households a call, calls timed, calls at once
 LOAD_RATE, LOAD_SECONDS, LOAD_THREADS = 100, 60, 8
 READY_SECONDS = 180
 
@@ -129,9 +132,15 @@ def write_plan(setup: dict, workdir: Path) -> Path:
                if name not in ("areas", "monitoring_lines")}
     body_path = workdir / "service-score-body.json"
     body_path.write_text(json.dumps({"as_of": AS_OF, "records": records}, ensure_ascii=False), encoding="utf-8")
+    store = Store.at_home(home)
+    batch = [{"as_of": AS_OF, "records": {name: as_text(frame).to_pylist()
+                                          for name, frame in store.records(h, run).items()}} for h in ids[:BATCH]]
+    batch_path = workdir / "service-batch-body.json"
+    batch_path.write_text(json.dumps({"households": batch}, ensure_ascii=False), encoding="utf-8")
     _, key = KeyRing.at_home(home).create("caseworker", "bench")
     plan = {"key": key, "lookup_ids": ids, "expected": dict(zip(scores["household_id"], scores["score"])),
             "score_body": str(body_path.resolve()), "score_household": household,
+            "batch_body": str(batch_path.resolve()),
             "score_rows": sum(len(v) for v in records.values()), "households": len(scores)}
     path = home / "bench-plan.json"
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -301,6 +310,32 @@ def paced(url: str, path: str, bodies: list[bytes], headers: dict, rate: float, 
     return result
 
 
+def _concurrent(url: str, batch: bytes, headers: dict) -> dict:
+    """CONCURRENT /score_batch calls of BATCH / CONCURRENT households each, sent at once: adaptive
+    batching may join them; the wall time of all against one call with all of them."""
+    import httpx
+
+    households = json.loads(batch)["households"]
+    size = len(households) // CONCURRENT
+    bodies = [json.dumps({"households": households[i * size:(i + 1) * size]}).encode() for i in range(CONCURRENT)]
+    clients = [httpx.Client(base_url=url, timeout=120, trust_env=False) for _ in bodies]
+    statuses: list = [None] * len(bodies)
+
+    def call(i: int) -> None:
+        statuses[i] = clients[i].post("/score_batch", content=bodies[i], headers=headers).status_code
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - start
+    for client in clients:
+        client.close()
+    return {"seconds": round(seconds, 2), "errors": sum(status != 200 for status in statuses)}
+
+
 def step_http(target: str, plan_path: str, home: str, log: str, score: bool) -> dict:
     import httpx
 
@@ -327,6 +362,13 @@ def step_http(target: str, plan_path: str, home: str, log: str, score: bool) -> 
                 if first["errors"]:
                     raise RuntimeError(f"/score answered {answers[0][0]}: {answers[0][1][:1000]!r}")
                 result["score"], _ = sequential(client, "/score", [body] * SCORES, headers)
+                batch = Path(plan["batch_body"]).read_bytes()
+                result["batch"], answers = sequential(client, "/score_batch", [batch] * BATCH_CALLS, headers)
+                refused = sum(item["status"] != 200 for item in json.loads(answers[-1][1]))
+                if result["batch"]["errors"] or refused:
+                    raise RuntimeError(f"/score_batch answered {answers[-1][0]}, {refused} refused: "
+                                       f"{answers[-1][1][:1000]!r}")
+                result["concurrent"] = _concurrent(server.url, batch, headers)
         result["load"] = paced(server.url, "/lookup", bodies, headers, LOAD_RATE, LOAD_SECONDS, LOAD_THREADS)
         result["resident_mib"] = round(server.resident_mib())
     return result
@@ -453,6 +495,11 @@ def run(workdir: Path) -> dict:
         (f"/score ({score_rows:,} rows, {served['score_body_kib']:.0f} KiB)",
          f"{line(sc)} (target p50 <= 40) {_ok(sc['p50_ms'] <= 40)}"),
         ("  ratio /score p50 to bare p50", f"{sc['p50_ms'] / b['p50_ms']:.0f}x"),
+        (f"/score_batch of {BATCH} households", f"p50 {served['batch']['p50_ms'] / 1000:.2f} s = "
+                                               f"{BATCH / served['batch']['p50_ms'] * 1000:.0f} households/s "
+                                               f"against {1000 / sc['p50_ms']:.1f}/s by /score (n={BATCH_CALLS})"),
+        (f"  the same as {CONCURRENT} calls at once", f"{served['concurrent']['seconds']:.2f} s for all, "
+                                                     f"{served['concurrent']['errors']} errors (adaptive batching)"),
         ("  in process OnlineScorer.score", f"p50 {profile['score']['p50_ms']:.1f} ms, p99 "
                                             f"{profile['score']['p99_ms']:.1f} (n=10; first call "
                                             f"{profile['first_seconds'] * 1000:.0f} ms reads the facts)"),

@@ -8,8 +8,9 @@ store under `STAYOUT_HOME`. Endpoints (JSON bodies, fields at the top level):
   measures; `stale` when another version than the champion produced it.
 - `POST /score` {as_of, records}: one household's records in the contract's shape, validated as an
   export is, scored and explained with the stored facts of its county's current run.
-- `POST /score_batch` {households: [{as_of, records}, ...]}: up to 1,000 households validated
-  together and scored in one pass per county and date; each gets its answer or its refusal.
+- `POST /score_batch` {households: [{as_of, records}, ...]}: up to 1,000 households; a list of
+  answers or refusals in the order posted. Calls arriving together are joined by BentoML's
+  adaptive batching, then validated together and scored in one pass per county and date.
 - `POST /rescore` {household_id, as_of?, records}: new rows added to the stored ones; the new and
   the previous score and what changed. Posted rows go to `STAYOUT_HOME/intake/<date>.jsonl` first.
 
