@@ -39,6 +39,11 @@ def _build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", required=True, type=int)
     simulate.add_argument("--format", choices=("parquet", "csv"), default="parquet")
     simulate.add_argument("--dirty-rate", type=float, default=0.0, help="share of rows made dirty (0-0.2)")
+    simulate.add_argument("--scenario", choices=("default", "disaster-year", "job-crisis"), default="default",
+                          help="a shift from --scenario-start on: disasters twice as often and costly, or migrant "
+                               "job losses tripled and local wages cut by a fifth")
+    simulate.add_argument("--scenario-start", help="first month of the shift, YYYY-MM (default: 12 months before "
+                                                   "the export ends)")
     simulate.set_defaults(handler=_simulate)
 
     validate = commands.add_parser("validate", help="validate an export and quarantine rejected rows")
@@ -147,9 +152,10 @@ def _simulate(args: argparse.Namespace) -> int:
     from synthetic.simulate import SimulationConfig, simulate
 
     config = SimulationConfig(households=args.households, counties=args.counties, start=args.start,
-                              months=args.months, seed=args.seed)
-    log.info("simulating %d households in %d counties over %d months from %s (seed %d)",
-             args.households, args.counties, args.months, args.start, args.seed)
+                              months=args.months, seed=args.seed, scenario=args.scenario,
+                              scenario_start=args.scenario_start)
+    log.info("simulating %d households in %d counties over %d months from %s (seed %d, scenario %s)",
+             args.households, args.counties, args.months, args.start, args.seed, args.scenario)
     simulation = simulate(config)
     summary = write_export(simulation, args.out, file_format=args.format, dirty_rate=args.dirty_rate,
                            seed=args.seed)

@@ -12,6 +12,7 @@ from synthetic.months import MonthGrid
 from synthetic.cases import new_case_book
 from synthetic.codes import SRC
 from synthetic.detection import MonthFacts
+from synthetic.scenarios import Scenario
 from synthetic.income import SupportEffects, adapt, annual_rates, migrant_active, monthly_amounts, own_rates
 from synthetic.lifecourse import household_labour_units, labour_now, members_present
 from synthetic.population import ASSESSMENT_ERROR_SD, draw_households, draw_income_bases, draw_people, shape_income
@@ -36,8 +37,8 @@ HOME_FOR_NEW_YEAR = {1: 0.6, 2: 0.7}                      # share of migrants at
 
 class County:
     def __init__(self, seed: int, grid: MonthGrid, geo: Geography, households: int,
-                 assistance_works: bool = True) -> None:
-        self.assistance_works = assistance_works
+                 assistance_works: bool = True, scenario: Scenario = Scenario()) -> None:
+        self.assistance_works, self.scenario = assistance_works, scenario
         self.rng = dict(zip(STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(STREAMS)))))
         self.grid, self.geo = grid, geo
         rng = self.rng["population"]
@@ -78,7 +79,7 @@ class County:
         labour = labour_now(self.people, self.grid.year(t), t)
         return annual_rates(self.hh, self.people, labour, self.grid, t, support, self.dibao_standard(t),
                             household_labour_units(self.people, labour, self.hh.size),
-                            members_present(self.people, self.hh.size))
+                            members_present(self.people, self.hh.size), local_wages=self.scenario.local_wages(t))
 
     def run(self) -> None:
         for t in range(self.grid.total_months):
@@ -126,11 +127,11 @@ class County:
         rng = self.rng["economy"]
         econ.drift_markets(rng, hh, grid, t)
         econ.migrant_spells(rng, people, labour, grid, t)
-        econ.job_losses(rng, hh, people, labour, grid, t, rec)
+        econ.job_losses(rng, hh, people, labour, grid, t, rec, self.scenario)
         econ.employment_helps(rng, people, support.employment, t)
         econ.business_failures(rng, hh, support.microcredit, grid, t, rec)
         year_position = self.geo.year_position(grid.year(t))
-        disaster_loss = econ.disasters(rng, hh, grid, t, self.intensity[:, year_position], rec)
+        disaster_loss = econ.disasters(rng, hh, grid, t, self.intensity[:, year_position], rec, self.scenario)
         econ.other_house_damage(rng, hh, grid, t, rec)
         repairs = econ.house_repairs(rng, hh, support.housing_renovation, t)
         fixed_water = ~hh.water_ok & (rng.random(hh.size) < 0.1 / 12)
@@ -152,7 +153,8 @@ class County:
         members = members_present(people, hh.size)
         own = own_rates(hh, people, labour, grid, t, labour_units)
         adapt(hh, own, members, grid, t)
-        rates = annual_rates(hh, people, labour, grid, t, support, self.dibao_standard(t), labour_units, members, own)
+        rates = annual_rates(hh, people, labour, grid, t, support, self.dibao_standard(t), labour_units, members, own,
+                             local_wages=self.scenario.local_wages(t))
         amounts = monthly_amounts(self.rng["income"], rates, grid.calendar_month(t))
         rng = self.rng["spending"]
         medical_total, medical_oop = medical_spending(rng, hh, people, stays, support)

@@ -13,6 +13,7 @@ from synthetic.income import MIGRANT_MAX_AGE, migrant_active
 from synthetic.lifecourse import ages
 from synthetic.codes import LAB
 from synthetic.records import Recorder, record_shocks
+from synthetic.scenarios import Scenario
 from synthetic.state import Households, People
 
 # Year-to-year income churn. Rural panels (CFPS) show log per-capita income correlating only about
@@ -100,7 +101,8 @@ def migrant_spells(rng, people: People, labour: np.ndarray, grid: MonthGrid, t: 
     people.wage_base[away] *= MIGRANT_PAY_RATIO
 
 
-def disasters(rng, hh: Households, grid: MonthGrid, t: int, intensity: np.ndarray, rec: Recorder) -> np.ndarray:
+def disasters(rng, hh: Households, grid: MonthGrid, t: int, intensity: np.ndarray, rec: Recorder,
+              scenario: Scenario = Scenario()) -> np.ndarray:
     """Disasters strike villages in season; returns the property loss per household."""
     villages = int(hh.village.max()) + 1
     village_county = np.zeros(villages, dtype=np.int64)
@@ -110,12 +112,12 @@ def disasters(rng, hh: Households, grid: MonthGrid, t: int, intensity: np.ndarra
     for name, (hazard, months) in DISASTER_SEASONS.items():
         if month not in months:
             continue
-        hit = rng.random(villages) < hazard * intensity[village_county]
+        hit = rng.random(villages) < hazard * intensity[village_county] * scenario.disaster_frequency(t)
         if not hit.any():
             continue
         struck = np.flatnonzero(hit[hh.village] & hh.active & (rng.random(hh.size) < SHARE_OF_VILLAGE_AFFECTED))
         severity = 1 + (rng.random(struck.size) < 0.45) + (rng.random(struck.size) < 0.12)
-        loss[struck] += _disaster_effects(rng, hh, struck, severity, t)
+        loss[struck] += _disaster_effects(rng, hh, struck, severity, t) * scenario.disaster_losses(t)
         village_day = random_days_in_month(rng, grid, t, villages)
         record_shocks(rec, rng, struck, -1, EVT[name], village_day[hh.village[struck]], severity,
                       np.round(loss[struck], -1))
@@ -162,10 +164,11 @@ def house_repairs(rng, hh: Households, renovation: np.ndarray, t: int) -> np.nda
     return np.where(repaired, np.round(cost, -1), 0.0)
 
 
-def job_losses(rng, hh: Households, people: People, labour: np.ndarray, grid: MonthGrid, t: int, rec: Recorder) -> None:
+def job_losses(rng, hh: Households, people: People, labour: np.ndarray, grid: MonthGrid, t: int, rec: Recorder,
+               scenario: Scenario = Scenario()) -> None:
     away = migrant_active(people, labour, grid.year(t), t)
     local = people.present & people.works & ~away & (labour != LAB["none"]) & (people.job_lost_until < t)
-    rate = np.where(away, MIGRANT_JOB_LOSS, np.where(local, LOCAL_JOB_LOSS, 0.0)) / 12
+    rate = np.where(away, MIGRANT_JOB_LOSS * scenario.migrant_job_loss(t), np.where(local, LOCAL_JOB_LOSS, 0.0)) / 12
     slots = np.flatnonzero(rng.random(people.capacity) < rate)
     months = rng.geometric(1 / JOB_SEARCH_MONTHS, slots.size)
     people.job_lost_until[slots] = t + months

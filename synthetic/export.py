@@ -48,6 +48,8 @@ def write_export(simulation, out: Path, file_format: str = "parquet", dirty_rate
             frame.to_parquet(truth_dir / f"{name}.parquet", index=False)
     write_export_time(out, simulation.exported_at)
     manifest["data_end"] = str(simulation.data_end)
+    manifest["scenario"] = {"name": simulation.config.scenario,
+                            "from_month": simulation.config.scenario_first_month()}
     manifest["exported_at"] = str(simulation.exported_at)
     (truth_dir / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
     return ExportSummary(total_rows, total_dirty)

@@ -121,15 +121,16 @@ def adapt(hh: Households, own: np.ndarray, members: np.ndarray, grid: MonthGrid,
 
 def annual_rates(hh: Households, people: People, labour: np.ndarray, grid: MonthGrid, month_index: int,
                  support: SupportEffects, dibao_standard: np.ndarray, labour_units: np.ndarray,
-                 members: np.ndarray, own: np.ndarray | None = None) -> np.ndarray:
-    """(sources, households) expected yuan a year at this month's prices."""
+                 members: np.ndarray, own: np.ndarray | None = None, local_wages: float = 1.0) -> np.ndarray:
+    """(sources, households) expected yuan a year at this month's prices; `local_wages` scales
+    what local work pays this month (a crisis, see `synthetic.scenarios`)."""
     rates = own_rates(hh, people, labour, grid, month_index, labour_units) if own is None else own.copy()
     adapted = np.exp(hh.adaptation)
     market = adapted * np.exp(hh.drift)
     earnings = market * np.exp(hh.transitory)
     shock = np.where(hh.illness_loss_until >= month_index, ILLNESS_INCOME_FACTOR, 1.0)
     shock *= np.where(hh.disruption_until >= month_index, DISRUPTION_FACTOR, 1.0)
-    rates[SRC["wage_local"]] *= earnings * shock * np.where(support.employment, 1.3, 1.0)
+    rates[SRC["wage_local"]] *= earnings * shock * np.where(support.employment, 1.3, 1.0) * local_wages
     rates[SRC["wage_migrant"]] *= earnings * shock
     agri_loss = np.where(hh.agri_loss_until >= month_index, hh.agri_loss_share, 0.0)
     rates[SRC["agriculture"]] *= (market * np.exp(hh.harvest) * (1 - agri_loss)

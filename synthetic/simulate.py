@@ -20,6 +20,7 @@ from synthetic.county import County
 from synthetic.frames import as_dates, as_timestamps, system_allocator, take_str
 from synthetic.assessments import ASSESSMENT_KINDS
 from synthetic.risk import RISK_STATES
+from synthetic.scenarios import DEFAULT_MONTHS_BEFORE_END, Scenario
 
 # fact column that must fall inside the data period: the day of the event, push, report, visit or
 # month; for income, the visit (or collection, or discovery) of an assessment, else the month.
@@ -38,6 +39,8 @@ class SimulationConfig:
     warmup_months: int = 24
     assistance_works: bool = True    # False: measures are opened as usual but change nothing (a twin
                                      # county for measuring what assistance does)
+    scenario: str = "default"        # a shift from scenario_start on (`synthetic.scenarios`)
+    scenario_start: str | None = None  # a data month like 2023-09; default: 12 months before the end
 
     def __post_init__(self) -> None:
         if self.households < 10:
@@ -50,6 +53,30 @@ class SimulationConfig:
             np.datetime64(self.start, "M")
         except ValueError:
             raise ValueError(f"start must be a month like 2021-01, got {self.start!r}") from None
+        Scenario(self.scenario)
+        if self.scenario_start is not None:
+            try:
+                offset = int((np.datetime64(self.scenario_start, "M") - np.datetime64(self.start, "M")).astype(int))
+            except ValueError:
+                raise ValueError(f"scenario_start must be a month like 2023-09, got {self.scenario_start!r}") from None
+            if not 0 <= offset < self.months:
+                raise ValueError(f"scenario_start {self.scenario_start} is outside the data months "
+                                 f"({self.start} and the {self.months - 1} after it)")
+
+    def _scenario_offset(self) -> int:
+        if self.scenario_start is None:
+            return max(0, self.months - DEFAULT_MONTHS_BEFORE_END)
+        return int((np.datetime64(self.scenario_start, "M") - np.datetime64(self.start, "M")).astype(int))
+
+    def scenario_first_month(self) -> str | None:
+        """The first month of the scenario's shift (YYYY-MM), None for the default."""
+        if self.scenario == "default":
+            return None
+        return str(np.datetime64(self.start, "M") + np.timedelta64(self._scenario_offset(), "M"))
+
+    def scenario_on(self, grid: MonthGrid) -> Scenario:
+        """The scenario with its first month as an index on `grid`."""
+        return Scenario(self.scenario, grid.first_data_month + self._scenario_offset())
 
 
 @dataclass(frozen=True)
@@ -65,7 +92,7 @@ def simulate(config: SimulationConfig) -> Simulation:
     grid = MonthGrid.build(config.start, config.months, config.warmup_months)
     geo_rng = np.random.default_rng(np.random.SeedSequence([config.seed, 1]))
     geo = build_geography(geo_rng, config.households, config.counties, grid)
-    county = County(config.seed, grid, geo, config.households, config.assistance_works)
+    county = County(config.seed, grid, geo, config.households, config.assistance_works, config.scenario_on(grid))
     county.run()
     records = _cut_records(county, grid)
     assessments = records.pop("assessments")
