@@ -15,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 
 from features.catalogue import FEATURE_SCHEMA_VERSION
 from models.bands import Bands
+from models.drift import SCORE, References
 from stayout.errors import InputError
 
 
@@ -26,6 +27,7 @@ class ModelBundle:
     schema_version: str = FEATURE_SCHEMA_VERSION
     info: dict = field(default_factory=dict)
     bands: Bands | None = None       # score bands and tiers fixed at training (None on older bundles)
+    reference: References | None = None  # the training cohort's input and score distributions (drift)
 
     def matrix(self, features: pd.DataFrame) -> np.ndarray:
         return feature_matrix(features, self.feature_names)
@@ -45,6 +47,14 @@ class ModelBundle:
                              "`stayout train` (or choose a newer version with --model-alias)")
         bands = self.bands.band(scores)
         return bands, self.bands.tier(bands)
+
+
+def reference_of(bundle: ModelBundle, cohort: pd.DataFrame) -> References:
+    """The drift reference of a cohort's rows (over their as-of dates): each model input and the
+    calibrated score."""
+    inputs = cohort.loc[:, list(bundle.feature_names)].astype("float64")
+    return References.fit(inputs.assign(**{SCORE: bundle.predict(cohort)}),
+                          pd.DatetimeIndex(cohort["as_of"]).month.to_numpy())
 
 
 def feature_matrix(features: pd.DataFrame, feature_names: tuple[str, ...]) -> np.ndarray:

@@ -138,6 +138,14 @@ def _add_service_commands(commands) -> None:
     revoke.add_argument("key_id")
     revoke.set_defaults(handler=_keys_revoke)
 
+    monitor = commands.add_parser("monitor", help="drift of the cohort against the champion's training reference "
+                                                  "(exit 3 when something needs action)")
+    monitor.add_argument("data_dir", type=Path)
+    monitor.add_argument("--as-of", required=True, help="the cohort's date, YYYY-MM-DD")
+    monitor.add_argument("--out", type=Path, help="folder for monitor-<as_of>.json (default STAYOUT_HOME/monitor)")
+    monitor.add_argument("--model-alias", default="champion")
+    monitor.set_defaults(handler=_monitor)
+
     records = commands.add_parser("records", help="a household's stored records as the JSON body /score takes")
     records.add_argument("household_id")
     records.set_defaults(handler=_records)
@@ -454,6 +462,27 @@ def _keys_revoke(args: argparse.Namespace) -> int:
     key = KeyRing.at_home(stayout_home()).revoke(args.key_id)
     print(f"revoked key {key.key_id} ({key.role}, {key.name}) at {key.revoked_at}")
     return 0
+
+
+def _monitor(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from serving.monitor import monitor
+    from stayout.home import stayout_home
+
+    try:
+        as_of = pd.Timestamp(args.as_of)
+    except ValueError as exc:
+        raise InputError(f"--as-of {args.as_of!r} is not a date; write it as 2024-06-01") from exc
+    result = monitor(args.data_dir, as_of, args.out or stayout_home() / "monitor", alias=args.model_alias)
+    drift = result.drift.sort_values("psi", ascending=False)
+    print(f"Drift at {as_of:%Y-%m-%d} against the training reference ({result.against}): {result.verdict} "
+          f"(PSI watch >= 0.10, act >= 0.25; {int((drift['status'] == 'act').sum())} to act on, "
+          f"{int((drift['status'] == 'watch').sum())} to watch)")
+    print(drift.head(12).to_string(index=False))
+    print(result.counties.to_string(index=False))
+    print(f"Written to {result.path}; exit code {result.exit_code}")
+    return result.exit_code
 
 
 def _records(args: argparse.Namespace) -> int:

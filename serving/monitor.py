@@ -1,0 +1,81 @@
+"""`stayout monitor`: drift of the current cohort against the champion's training reference.
+
+For every model input and the calibrated score: PSI on the reference's 10 quantile bins (0.10
+watch, 0.25 act, judged with at least 500 households on each side), the share missing on each
+side and levels the reference never had (`models.drift`); per county, the cohort, its mean score
+and the share in the high tier. The verdict is the worst status found: `ok` or `watch` exit 0,
+`act` exits 3 so that a scheduler can react. Written to `OUT/monitor-<as_of>.json`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from features.build import build_features
+from features.history import latest_versions
+from features.read import read_export
+from models import registry
+from models.drift import SCORE
+from models.lists import county_code
+from serving.files import write_json
+from stayout.errors import InputError
+from stayout.home import quarantine_dir_for
+
+EXIT_ACT = 3
+ORDER = {"too_few": 0, "ok": 1, "watch": 2, "act": 3}
+
+
+@dataclass(frozen=True)
+class MonitorResult:
+    verdict: str                      # ok, watch or act
+    against: str                      # which training reference the cohort was compared with
+    path: Path
+    drift: pd.DataFrame               # one row per input and the score
+    counties: pd.DataFrame
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_ACT if self.verdict == "act" else 0
+
+
+def monitor(data_dir: Path, as_of: pd.Timestamp, out: Path, model_name: str = registry.DEFAULT_MODEL_NAME,
+            alias: str = "champion") -> MonitorResult:
+    bundle, found = registry.load_bundle(model_name, alias)
+    if bundle.reference is None:
+        raise InputError(f"{model_name} v{found.version} was trained before models kept their training reference; "
+                         "train it again with `stayout train` to monitor drift")
+    export = read_export(data_dir, quarantine_dir_for(data_dir))
+    frame = build_features(export.tables, [as_of])
+    if frame.empty:
+        raise InputError(f"the cohort at {as_of:%Y-%m-%d} is empty; choose a date inside the export")
+    scores = bundle.predict(frame)
+    current = frame.loc[:, list(bundle.feature_names)].astype("float64").assign(**{SCORE: scores})
+    reference, against = bundle.reference.for_month(as_of.month)
+    drift = reference.compare(current)
+    judged = drift[drift["status"] != "too_few"]
+    verdict = max(judged["status"], key=ORDER.__getitem__) if len(judged) else "ok"
+    counties = _counties(export.tables["households"], frame, scores, bundle, as_of)
+    result = {
+        "as_of": f"{as_of:%Y-%m-%d}", "model_name": model_name, "model_version": found.version, "verdict": verdict,
+        "exit_code": EXIT_ACT if verdict == "act" else 0, "households": len(frame),
+        "reference_rows": reference.rows, "reference": against,
+        "act": drift.loc[drift["status"] == "act", "column"].tolist(),
+        "watch": drift.loc[drift["status"] == "watch", "column"].tolist(),
+        "drift": drift.to_dict(orient="records"), "counties": counties.to_dict(orient="records"),
+    }
+    path = Path(out) / f"monitor-{as_of:%Y-%m-%d}.json"
+    write_json(path, result)
+    return MonitorResult(verdict, against, path, drift, counties)
+
+
+def _counties(households: pd.DataFrame, frame: pd.DataFrame, scores, bundle, as_of: pd.Timestamp) -> pd.DataFrame:
+    latest = latest_versions(households, "household_id", as_of)[["household_id", "village_code"]]
+    villages = frame[["household_id"]].merge(latest, on="household_id", how="left")["village_code"]
+    _, tiers = bundle.band_and_tier(scores)
+    table = pd.DataFrame({"county_code": county_code(villages.astype("str")).to_numpy(), "score": scores,
+                          "high": pd.Series(tiers) == "high"})
+    grouped = table.groupby("county_code", sort=True)
+    return pd.DataFrame({"households": grouped.size(), "mean_score": grouped["score"].mean().round(4),
+                         "high_tier_share": grouped["high"].mean().round(4)}).reset_index()

@@ -1,0 +1,74 @@
+"""Drift monitoring: PSI on the reference's quantile bins, the verdict and exit code of
+`stayout monitor`, and a shifted county seen as drifting."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.drift import ACT, MIN_ROWS, Reference, population_stability
+from stayout.cli import main
+from synthetic.export import write_export
+from synthetic.simulate import SimulationConfig, simulate
+from tests.conftest import home_with_model
+
+
+def _normal(n: int, shift: float = 0.0, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    values = rng.normal(shift, 1.0, n)
+    values[rng.random(n) < 0.05] = np.nan
+    return pd.DataFrame({"x": values, "count": rng.poisson(0.3 + shift, n).astype(float)})
+
+
+def test_psi_is_near_zero_on_the_same_distribution_and_acts_on_a_shift():
+    reference = Reference.fit(_normal(5000))
+    same = reference.compare(_normal(5000, seed=1)).set_index("column")
+    assert (same["psi"] < 0.02).all() and (same["status"] == "ok").all()
+    assert same.loc["x", "bins"] == 10 and same.loc["count", "bins"] < 10          # ties merge bins
+    assert same.loc["x", "reference_missing"] == pytest.approx(0.05, abs=0.01)
+    shifted = reference.compare(_normal(5000, shift=0.6, seed=2)).set_index("column")
+    assert shifted.loc["x", "psi"] >= ACT and shifted.loc["x", "status"] == "act"
+    few = reference.compare(_normal(MIN_ROWS - 1, shift=2.0, seed=3))
+    assert (few["status"] == "too_few").all()
+
+
+def test_a_value_never_seen_is_listed_and_acted_on_for_a_yes_no_input():
+    reference = Reference.fit(pd.DataFrame({"flag": np.r_[np.zeros(900), np.ones(100)],
+                                            "events": np.r_[np.zeros(800), np.ones(150), np.full(50, 2.0)]}))
+    found = reference.compare(pd.DataFrame({"flag": np.r_[np.zeros(900), np.ones(99), [2.0]],
+                                            "events": np.r_[np.zeros(800), np.ones(150), np.full(49, 2.0), [3.0]]}))
+    flag, events = found.set_index("column").loc["flag"], found.set_index("column").loc["events"]
+    assert flag["new_levels"] == [2.0] and flag["status"] == "act"
+    assert events["new_levels"] == [3.0] and events["status"] == "ok"
+
+
+def test_psi_is_the_textbook_sum():
+    reference, current = np.array([0.5, 0.3, 0.2, 0.0]), np.array([0.4, 0.3, 0.3, 0.0])
+    expected = (0.4 - 0.5) * np.log(0.4 / 0.5) + (0.3 - 0.2) * np.log(0.3 / 0.2)
+    assert population_stability(reference, current) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.slow
+def test_monitor_writes_drift_of_every_input_and_sees_a_job_crisis(trained_once, tmp_path, monkeypatch, capsys):
+    home = home_with_model(trained_once, tmp_path / "home")
+    monkeypatch.setenv("STAYOUT_HOME", str(home))
+    as_of = "2024-06-01"
+    shifted = tmp_path / "shifted"
+    write_export(simulate(SimulationConfig(households=1500, counties=2, start="2021-01", months=44, seed=12,
+                                           scenario="job-crisis", scenario_start="2023-03")), shifted, seed=12)
+    found = {}
+    for name, county in (("same", trained_once["county"]), ("shifted", shifted)):
+        code = main(["-q", "monitor", str(county), "--as-of", as_of, "--out", str(tmp_path / name)])
+        report = json.loads((tmp_path / name / f"monitor-{as_of}.json").read_text(encoding="utf-8"))
+        assert code == report["exit_code"] == (3 if report["verdict"] == "act" else 0)
+        assert report["verdict"] in ("ok", "watch", "act") and report["households"] >= MIN_ROWS
+        drift = pd.DataFrame(report["drift"]).set_index("column")
+        assert "score" in drift.index and len(drift) > 30
+        assert set(drift["status"]) <= {"ok", "watch", "act", "too_few"}
+        assert sum(county["households"] for county in report["counties"]) == report["households"]
+        found[name] = drift
+    wages = [c for c in found["shifted"].index if "wage" in c or "income" in c]
+    assert found["shifted"].loc[wages, "psi"].max() > found["same"].loc[wages, "psi"].max()
+    assert "Drift at 2024-06-01" in capsys.readouterr().out
