@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-from features.catalogue import FEATURE_SCHEMA_VERSION
+from features.catalogue import FEATURE_SCHEMA_VERSION, FEATURES_BY_NAME
 from models.bands import Bands
 from models.drift import SCORE, References
 from stayout.errors import InputError
@@ -53,8 +53,9 @@ def reference_of(bundle: ModelBundle, cohort: pd.DataFrame) -> References:
     """The drift reference of a cohort's rows (over their as-of dates): each model input and the
     calibrated score."""
     inputs = cohort.loc[:, list(bundle.feature_names)].astype("float64")
+    yes_no = [name for name in bundle.feature_names if FEATURES_BY_NAME[name].dtype == "bool"]
     return References.fit(inputs.assign(**{SCORE: bundle.predict(cohort)}),
-                          pd.DatetimeIndex(cohort["as_of"]).month.to_numpy())
+                          pd.DatetimeIndex(cohort["as_of"]).month.to_numpy(), yes_no)
 
 
 def feature_matrix(features: pd.DataFrame, feature_names: tuple[str, ...]) -> np.ndarray:

@@ -8,11 +8,13 @@ bins a current cohort the same way:
 - PSI = sum over bins (missing is a bin of its own) of (current - reference) * ln(current /
   reference), shares floored at 1e-4 so an empty bin stays finite; 0.10 is "watch", 0.25 "act";
 - under 500 rows on either side the PSI is not judged ("too_few");
-- values of a discrete input never seen in the reference are listed (`new_levels`); for a yes/no
-  input any other value is broken data ("act"), for a count it is only listed.
+- values of a discrete input (a few whole numbers) never seen in the reference are listed
+  (`new_levels`); for a yes/no input any other value is broken data ("act"), for a count it is
+  only listed.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +33,8 @@ class ColumnReference:
     cuts: tuple[float, ...]          # interior cut points: bin i holds cuts[i-1] < x <= cuts[i]
     shares: tuple[float, ...]        # per bin, then the missing share last
     missing: float
-    levels: tuple[float, ...] | None  # the distinct values, for discrete inputs
+    levels: tuple[float, ...] | None  # the distinct values, for discrete inputs (a few whole numbers)
+    yes_no: bool = False             # a yes/no input: any other value is broken data
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,11 @@ class Reference:
     columns: dict[str, ColumnReference] = field(default_factory=dict)
 
     @classmethod
-    def fit(cls, frame: pd.DataFrame) -> "Reference":
-        """The reference of every column of `frame` (numeric or boolean)."""
-        return cls(len(frame), {name: _fit_column(_values(frame[name])) for name in frame.columns})
+    def fit(cls, frame: pd.DataFrame, yes_no: Iterable[str] = ()) -> "Reference":
+        """The reference of every column of `frame` (numeric or boolean); `yes_no` names the
+        columns that can only be 0 or 1."""
+        flags = set(yes_no)
+        return cls(len(frame), {name: _fit_column(_values(frame[name]), name in flags) for name in frame.columns})
 
     def compare(self, frame: pd.DataFrame) -> pd.DataFrame:
         """One row per reference column found in `frame`: psi, status, missing shares, new levels."""
@@ -56,7 +61,7 @@ class Reference:
             new = sorted(set(np.unique(values[~np.isnan(values)]).tolist()) - set(reference.levels)) \
                 if reference.levels is not None else []
             enough = self.rows >= MIN_ROWS and len(values) >= MIN_ROWS
-            broken = bool(new) and set(reference.levels) <= {0.0, 1.0}   # a flag with a third value
+            broken = bool(new) and reference.yes_no
             status = ("too_few" if not enough else "act" if psi >= ACT or broken else
                       "watch" if psi >= WATCH else "ok")
             rows.append({"column": name, "psi": round(float(psi), 4), "status": status,
@@ -78,11 +83,11 @@ class References:
     by_month: dict[int, Reference] = field(default_factory=dict)
 
     @classmethod
-    def fit(cls, frame: pd.DataFrame, months: np.ndarray) -> "References":
-        months = np.asarray(months)
-        by_month = {int(month): Reference.fit(frame[months == month]) for month in np.unique(months)
+    def fit(cls, frame: pd.DataFrame, months: np.ndarray, yes_no: Iterable[str] = ()) -> "References":
+        months, yes_no = np.asarray(months), tuple(yes_no)
+        by_month = {int(month): Reference.fit(frame[months == month], yes_no) for month in np.unique(months)
                     if (months == month).sum() >= MIN_ROWS}
-        return cls(Reference.fit(frame), by_month)
+        return cls(Reference.fit(frame, yes_no), by_month)
 
     def for_month(self, month: int) -> tuple[Reference, str]:
         """The reference to compare a cohort of calendar month `month` with, and what it is."""
@@ -102,13 +107,14 @@ def _values(column: pd.Series) -> np.ndarray:
     return pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
 
 
-def _fit_column(values: np.ndarray) -> ColumnReference:
+def _fit_column(values: np.ndarray, yes_no: bool = False) -> ColumnReference:
     present = values[~np.isnan(values)]
     cuts = np.unique(np.quantile(present, np.linspace(0, 1, BINS + 1)[1:-1])) if len(present) else np.zeros(0)
     distinct = np.unique(present)
-    levels = tuple(distinct.tolist()) if len(distinct) <= DISCRETE_LEVELS else None
+    discrete = yes_no or (len(distinct) <= DISCRETE_LEVELS and bool(np.all(distinct == np.round(distinct))))
     return ColumnReference(tuple(cuts.tolist()), tuple(_shares(values, tuple(cuts.tolist())).tolist()),
-                           float(np.isnan(values).mean()) if len(values) else 0.0, levels)
+                           float(np.isnan(values).mean()) if len(values) else 0.0,
+                           tuple(distinct.tolist()) if discrete else None, yes_no)
 
 
 def _shares(values: np.ndarray, cuts: tuple[float, ...]) -> np.ndarray:

@@ -4,7 +4,8 @@ For every model input and the calibrated score: PSI on the reference's 10 quanti
 watch, 0.25 act, judged with at least 500 households on each side), the share missing on each
 side and levels the reference never had (`models.drift`); per county, the cohort, its mean score
 and the share in the high tier. The verdict is the worst status found: `ok` or `watch` exit 0,
-`act` exits 3 so that a scheduler can react. Written to `OUT/monitor-<as_of>.json`.
+`act` exits 3 so that a scheduler can react. Written to `OUT/monitor-<as_of>.json` and `.html`
+(`serving.monitor_report`), and as a run of the `stayout-monitor` experiment in MLflow.
 """
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ from features.read import read_export
 from models import registry
 from models.drift import SCORE
 from models.lists import county_code
-from serving.files import write_json
+from serving.files import write_json, write_text
+from serving.monitor_report import render_monitor
 from stayout.errors import InputError
 from stayout.home import quarantine_dir_for
 
 EXIT_ACT = 3
+MONITOR_EXPERIMENT = "stayout-monitor"
 ORDER = {"too_few": 0, "ok": 1, "watch": 2, "act": 3}
 
 
@@ -67,7 +70,24 @@ def monitor(data_dir: Path, as_of: pd.Timestamp, out: Path, model_name: str = re
     }
     path = Path(out) / f"monitor-{as_of:%Y-%m-%d}.json"
     write_json(path, result)
+    page = render_monitor(result)
+    write_text(path.with_suffix(".html"), page)
+    _track(result, page)
     return MonitorResult(verdict, against, path, drift, counties)
+
+
+def _track(result: dict, page: str) -> None:
+    """The run a person opens in the MLflow UI: PSI of every input as metrics, the verdict as a tag,
+    the JSON and the page as artifacts."""
+    with registry.run(MONITOR_EXPERIMENT) as run:
+        run.log_params({"as_of": result["as_of"], "model_name": result["model_name"],
+                        "model_version": str(result["model_version"]), "reference": result["reference"][:250]})
+        run.set_tags({"verdict": result["verdict"], "kind": "monitor"})
+        run.log_metrics({"households": result["households"], "to_act": len(result["act"]),
+                         "to_watch": len(result["watch"]),
+                         **{f"psi_{row['column']}": row["psi"] for row in result["drift"]}})
+        run.log_dict(result, f"monitor-{result['as_of']}.json")
+        run.log_text(page, f"monitor-{result['as_of']}.html")
 
 
 def _counties(households: pd.DataFrame, frame: pd.DataFrame, scores, bundle, as_of: pd.Timestamp) -> pd.DataFrame:

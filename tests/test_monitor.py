@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from models import registry
 from models.drift import ACT, MIN_ROWS, Reference, population_stability
 from stayout.cli import main
 from synthetic.export import write_export
@@ -36,7 +39,8 @@ def test_psi_is_near_zero_on_the_same_distribution_and_acts_on_a_shift():
 
 def test_a_value_never_seen_is_listed_and_acted_on_for_a_yes_no_input():
     reference = Reference.fit(pd.DataFrame({"flag": np.r_[np.zeros(900), np.ones(100)],
-                                            "events": np.r_[np.zeros(800), np.ones(150), np.full(50, 2.0)]}))
+                                            "events": np.r_[np.zeros(800), np.ones(150), np.full(50, 2.0)]}),
+                              yes_no=["flag"])
     found = reference.compare(pd.DataFrame({"flag": np.r_[np.zeros(900), np.ones(99), [2.0]],
                                             "events": np.r_[np.zeros(800), np.ones(150), np.full(49, 2.0), [3.0]]}))
     flag, events = found.set_index("column").loc["flag"], found.set_index("column").loc["events"]
@@ -69,6 +73,18 @@ def test_monitor_writes_drift_of_every_input_and_sees_a_job_crisis(trained_once,
         assert set(drift["status"]) <= {"ok", "watch", "act", "too_few"}
         assert sum(county["households"] for county in report["counties"]) == report["households"]
         found[name] = drift
+    page = (tmp_path / "shifted" / f"monitor-{as_of}.html").resolve().as_uri()
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "Chromium is missing: run tools/install-browser (make test does)"
+    for language in ("zh", "en"):
+        dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+                              page + ("#en" if language == "en" else "")], capture_output=True, text=True,
+                             timeout=120, check=True).stdout
+        assert ('class="lang-en"' in dom) == (language == "en")
+        assert "assessed_income_pc_12m" in dom and "Drift of the model inputs and score" in dom and "各县评分" in dom
+    runs = registry.connect().search_runs([registry.experiment_id("stayout-monitor")])
+    assert len(runs) == 2 and {r.data.tags["verdict"] for r in runs} <= {"ok", "watch", "act"}
+    assert all("psi_score" in r.data.metrics for r in runs)
     wages = [c for c in found["shifted"].index if "wage" in c or "income" in c]
     assert found["shifted"].loc[wages, "psi"].max() > found["same"].loc[wages, "psi"].max()
     assert "Drift at 2024-06-01" in capsys.readouterr().out

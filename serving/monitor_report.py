@@ -1,0 +1,74 @@
+"""The monitor's report: one self-contained HTML page in Chinese and English (`#en` opens English).
+
+The verdict, what the cohort was compared with, every input and the score by PSI (a bar on the
+0-0.5 scale with the watch and act lines), missing shares and unseen values, and each county's
+cohort, mean score and high-tier share.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from features.catalogue import FEATURES_BY_NAME
+from serving.report import STYLE, SWITCH, both
+
+VERDICT = {"ok": ("正常", "healthy"), "watch": ("需关注", "watch"), "act": ("需处理", "needs action")}
+STATUS = {"ok": ("正常", "ok"), "watch": ("关注", "watch"), "act": ("处理", "act"),
+          "too_few": ("样本不足", "too few")}
+EXTRA_STYLE = (".bar{display:inline-block;height:10px;background:#829ab1;vertical-align:middle}"
+               ".bar.watch{background:#f79009}.bar.act{background:#d92d20}"
+               "tr.act td.s{color:#b42318;font-weight:bold}tr.watch td.s{color:#b54708}")
+SCALE = 0.5   # PSI at the right end of the bars
+
+
+def render_monitor(result: dict) -> str:
+    zh, en = VERDICT[result["verdict"]]
+    rows = sorted(result["drift"], key=lambda row: -row["psi"])
+    parts = [
+        "<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f"<title>模型漂移监测 {escape(result['as_of'])} / Drift monitor {escape(result['as_of'])}</title>",
+        f"<style>{STYLE}{EXTRA_STYLE}</style><script>{SWITCH}</script></head><body>",
+        '<button onclick="switchLanguage()">中文 / English</button>',
+        f"<h1>{both('模型输入与评分漂移监测', 'Drift of the model inputs and score')}</h1>",
+        f'<p class="muted">{both("评估日期", "As of")} {escape(result["as_of"])} · {both("模型", "Model")} '
+        f'{escape(result["model_name"])} v{result["model_version"]} · {both("对照", "Compared with")} '
+        f'{escape(result["reference"])}</p>',
+        '<div class="cards">',
+        f'<div class="card" id="verdict">{both("结论", "Verdict")}<b class="{_level(result["verdict"])}">'
+        f'{both(zh, en)}</b></div>',
+        f'<div class="card">{both("当前监测户", "Households now")}<b>{result["households"]:,}</b></div>',
+        f'<div class="card">{both("参照户次", "Reference rows")}<b>{result["reference_rows"]:,}</b></div>',
+        f'<div class="card">{both("需处理 / 需关注", "Act / watch")}<b>{len(result["act"])} / '
+        f'{len(result["watch"])}</b></div></div>',
+        f'<p class="muted">{both("PSI 按参照 10 分位分箱（缺失单列一箱）；≥0.10 需关注，≥0.25 需处理；每侧少于 500 户不判断。", "PSI on the reference 10-quantile bins (missing as a bin of its own); 0.10 or more: watch, 0.25 or more: act; not judged under 500 households a side.")}</p>',
+        f"<h2>{both('各输入与评分', 'Inputs and score')}</h2>",
+        "<table><tr>" + "".join(f"<th>{both(z, e)}</th>" for z, e in (
+            ("输入", "Input"), ("说明", "Meaning"), ("PSI", "PSI"), ("", ""), ("状态", "Status"),
+            ("缺失（参照 / 当前）", "Missing (reference / now)"), ("新出现的值", "Values not seen before"))) + "</tr>",
+        *(_drift_row(row) for row in rows), "</table>",
+        f"<h2>{both('各县评分', 'Scores by county')}</h2>",
+        "<table><tr>" + "".join(f"<th>{both(z, e)}</th>" for z, e in (
+            ("县（区）", "County"), ("监测户", "Households"), ("平均评分", "Mean score"),
+            ("高风险档占比", "High-tier share"))) + "</tr>",
+        *(f'<tr><td>{escape(c["county_code"])}</td><td class="n">{c["households"]:,}</td>'
+          f'<td class="n">{c["mean_score"]:.4f}</td><td class="n">{c["high_tier_share"]:.1%}</td></tr>'
+          for c in result["counties"]), "</table>",
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def _level(verdict: str) -> str:
+    return {"ok": "low", "watch": "medium", "act": "high"}[verdict]
+
+
+def _drift_row(row: dict) -> str:
+    feature = FEATURES_BY_NAME.get(row["column"])
+    meaning = both(feature.description_zh, feature.description) if feature else both("校准后的返贫概率",
+                                                                                     "calibrated relapse probability")
+    width = min(row["psi"] / SCALE, 1.0) * 160
+    zh, en = STATUS[row["status"]]
+    new = ", ".join(f"{value:g}" for value in row["new_levels"])
+    return (f'<tr class="{row["status"]}"><td>{escape(row["column"])}</td><td>{meaning}</td>'
+            f'<td class="n">{row["psi"]:.3f}</td><td><span class="bar {row["status"]}" style="width:{width:.0f}px">'
+            f'</span></td><td class="s">{both(zh, en)}</td>'
+            f'<td class="n">{row["reference_missing"]:.1%} / {row["current_missing"]:.1%}</td><td>{escape(new)}</td></tr>')
