@@ -16,6 +16,8 @@ import pandas as pd
 
 from features.build import build_features
 from features.history import latest_versions
+from features.labels import NeedGrid, attach_labels, data_end, is_final
+from features.timeline import HouseholdIndex
 from features.read import read_export
 from models import registry
 from models.drift import SCORE
@@ -23,7 +25,8 @@ from models.lists import county_code
 from serving.files import write_json, write_text
 from serving.monitor_report import render_monitor
 from stayout.errors import InputError
-from stayout.home import quarantine_dir_for
+from serving.store import Store
+from stayout.home import quarantine_dir_for, stayout_home
 
 EXIT_ACT = 3
 MONITOR_EXPERIMENT = "stayout-monitor"
@@ -60,6 +63,7 @@ def monitor(data_dir: Path, as_of: pd.Timestamp, out: Path, model_name: str = re
     judged = drift[drift["status"] != "too_few"]
     verdict = max(judged["status"], key=ORDER.__getitem__) if len(judged) else "ok"
     counties = _counties(export.tables["households"], frame, scores, bundle, as_of)
+    backtests = backtest(Store.at_home(stayout_home()), export.tables, export.exported_at)
     result = {
         "as_of": f"{as_of:%Y-%m-%d}", "model_name": model_name, "model_version": found.version, "verdict": verdict,
         "exit_code": EXIT_ACT if verdict == "act" else 0, "households": len(frame),
@@ -67,6 +71,7 @@ def monitor(data_dir: Path, as_of: pd.Timestamp, out: Path, model_name: str = re
         "act": drift.loc[drift["status"] == "act", "column"].tolist(),
         "watch": drift.loc[drift["status"] == "watch", "column"].tolist(),
         "drift": drift.to_dict(orient="records"), "counties": counties.to_dict(orient="records"),
+        "backtests": backtests,
     }
     path = Path(out) / f"monitor-{as_of:%Y-%m-%d}.json"
     write_json(path, result)
@@ -88,6 +93,46 @@ def _track(result: dict, page: str) -> None:
                          **{f"psi_{row['column']}": row["psi"] for row in result["drift"]}})
         run.log_dict(result, f"monitor-{result['as_of']}.json")
         run.log_text(page, f"monitor-{result['as_of']}.html")
+
+
+def backtest(store: Store, tables: dict[str, pd.DataFrame], exported_at: pd.Timestamp | None) -> list[dict]:
+    """Each list the online store holds for households of this export, against what happened:
+    once its 12-month outcome is final in this export, the realized relapse rate of the flagged
+    households (precision at capacity), the share of all relapses they caught (recall), and the
+    mean score each tier promised beside the rate realized in it."""
+    if not store.path.exists():
+        return []
+    end = data_end(tables, exported_at)
+    known = set(tables["households"]["household_id"].astype("str"))
+    grid = None
+    out = []
+    for run in store.runs().itertuples(index=False):
+        as_of = pd.Timestamp(run.as_of)
+        scores = store.run_scores(run.run_key)
+        scores = scores[scores["household_id"].isin(known)].reset_index(drop=True)
+        if scores.empty:
+            continue
+        entry = {"run_key": run.run_key, "as_of": run.as_of, "model_version": int(run.model_version),
+                 "households": len(scores), "matured": is_final(as_of, end)}
+        if not entry["matured"]:
+            out.append(entry)
+            continue
+        if grid is None:
+            grid = NeedGrid.build(tables, HouseholdIndex.from_tables(tables))
+        labels = attach_labels(scores[["household_id"]].assign(as_of=as_of), tables, exported_at, grid)
+        relapsed = labels["relapse_12m"].fillna(False).to_numpy(dtype=bool)
+        flagged = scores["flagged"].to_numpy()
+        tiers = [{"tier": tier, "households": int(mask.sum()), "promised": round(float(scores["score"][mask].mean()), 4),
+                  "realized": round(float(relapsed[mask].mean()), 4)}
+                 for tier in ("high", "medium", "low") if (mask := (scores["tier"] == tier).to_numpy()).any()]
+        entry.update(flagged=int(flagged.sum()), relapsed=int(relapsed.sum()),
+                     precision_at_capacity=round(float(relapsed[flagged].mean()), 4) if flagged.any() else None,
+                     recall_at_capacity=round(float(relapsed[flagged].sum() / relapsed.sum()), 4)
+                     if relapsed.any() else None,
+                     promised=round(float(scores["score"].mean()), 4), realized=round(float(relapsed.mean()), 4),
+                     tiers=tiers)
+        out.append(entry)
+    return out
 
 
 def _counties(households: pd.DataFrame, frame: pd.DataFrame, scores, bundle, as_of: pd.Timestamp) -> pd.DataFrame:

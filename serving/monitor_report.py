@@ -52,6 +52,8 @@ def render_monitor(result: dict) -> str:
         *(f'<tr><td>{escape(c["county_code"])}</td><td class="n">{c["households"]:,}</td>'
           f'<td class="n">{c["mean_score"]:.4f}</td><td class="n">{c["high_tier_share"]:.1%}</td></tr>'
           for c in result["counties"]), "</table>",
+        f"<h2>{both('以往名单的实际结果', 'Past lists against what happened')}</h2>",
+        _backtests(result["backtests"]),
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -72,3 +74,31 @@ def _drift_row(row: dict) -> str:
             f'<td class="n">{row["psi"]:.3f}</td><td><span class="bar {row["status"]}" style="width:{width:.0f}px">'
             f'</span></td><td class="s">{both(zh, en)}</td>'
             f'<td class="n">{row["reference_missing"]:.1%} / {row["current_missing"]:.1%}</td><td>{escape(new)}</td></tr>')
+
+
+def _backtests(backtests: list[dict]) -> str:
+    if not backtests:
+        return f'<p class="muted">{both("在线库中没有本数据所含农户的以往名单。", "The online store holds no earlier list of these households.")}</p>'
+    head = "<table><tr>" + "".join(f"<th>{both(z, e)}</th>" for z, e in (
+        ("名单日期", "List as of"), ("模型版本", "Model version"), ("农户", "Households"), ("列入走访", "Flagged"),
+        ("12 个月后返贫", "Relapsed within 12 months"), ("走访名单命中率", "Precision at capacity"),
+        ("覆盖率", "Recall at capacity"), ("预测 / 实际（按档）", "Promised / realized (by tier)"))) + "</tr>"
+    rows = []
+    for entry in backtests:
+        if not entry["matured"]:
+            rows.append(f'<tr><td>{escape(entry["as_of"])}</td><td class="n">v{entry["model_version"]}</td>'
+                        f'<td class="n">{entry["households"]:,}</td><td colspan="5" class="muted">'
+                        f'{both("结果尚未最终确定（需 12 个月加 90 天）", "outcome not final yet (12 months and 90 days)")}'
+                        "</td></tr>")
+            continue
+        tiers = "<br>".join(f"{escape(t['tier'])}: {t['promised']:.3f} / {t['realized']:.3f} ({t['households']:,})"
+                            for t in entry["tiers"])
+        rows.append(f'<tr><td>{escape(entry["as_of"])}</td><td class="n">v{entry["model_version"]}</td>'
+                    f'<td class="n">{entry["households"]:,}</td><td class="n">{entry["flagged"]:,}</td>'
+                    f'<td class="n">{entry["relapsed"]:,}</td><td class="n">{_share(entry["precision_at_capacity"])}</td>'
+                    f'<td class="n">{_share(entry["recall_at_capacity"])}</td><td>{tiers}</td></tr>')
+    return head + "".join(rows) + "</table>"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"

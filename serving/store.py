@@ -175,6 +175,19 @@ class Store:
                 "SELECT c.county_code, r.* FROM run_counties c JOIN runs r USING (run_key) WHERE c.is_current = 1 "
                 "ORDER BY c.county_code", connection)
 
+    def runs(self) -> pd.DataFrame:
+        """Every stored run, oldest as_of first."""
+        with closing(self.connect()) as connection:
+            return pd.read_sql_query("SELECT * FROM runs ORDER BY as_of, run_key", connection)
+
+    def run_scores(self, run: str) -> pd.DataFrame:
+        """A run's scored households: id, county, score, band, tier, flagged."""
+        with closing(self.connect()) as connection:
+            frame = pd.read_sql_query(
+                "SELECT household_id, county_code, township_code, score, band, tier, flagged FROM scores "
+                "WHERE run_key = ? ORDER BY household_id", connection, params=(run,))
+        return frame.assign(flagged=frame["flagged"].astype(bool))
+
     def household(self, household_id: str, run: str | None = None) -> dict | None:
         """The stored score of a household in `run` (default: its county's current run), with its
         features (by name), reasons and measures; None when it is not stored."""

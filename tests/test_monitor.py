@@ -62,6 +62,9 @@ def test_monitor_writes_drift_of_every_input_and_sees_a_job_crisis(trained_once,
     shifted = tmp_path / "shifted"
     write_export(simulate(SimulationConfig(households=1500, counties=2, start="2021-01", months=44, seed=12,
                                            scenario="job-crisis", scenario_start="2023-03")), shifted, seed=12)
+    # a list made when the outcome could not be known yet, which this export has seen mature
+    assert main(["-q", "score", str(trained_once["county"]), "--as-of", "2023-01-01", "--out", str(tmp_path / "scores"),
+                 "--config", str(trained_once["config"])]) == 0
     found = {}
     for name, county in (("same", trained_once["county"]), ("shifted", shifted)):
         code = main(["-q", "monitor", str(county), "--as-of", as_of, "--out", str(tmp_path / name)])
@@ -73,6 +76,12 @@ def test_monitor_writes_drift_of_every_input_and_sees_a_job_crisis(trained_once,
         assert set(drift["status"]) <= {"ok", "watch", "act", "too_few"}
         assert sum(county["households"] for county in report["counties"]) == report["households"]
         found[name] = drift
+        if name == "same":
+            [past] = report["backtests"]
+            assert past["as_of"] == "2023-01-01" and past["matured"] and past["flagged"] > 0
+            assert 0 <= past["precision_at_capacity"] <= 1 and 0 <= past["recall_at_capacity"] <= 1
+            assert sum(tier["households"] for tier in past["tiers"]) == past["households"]
+            assert past["realized"] == pytest.approx(past["relapsed"] / past["households"], abs=1e-4)
     page = (tmp_path / "shifted" / f"monitor-{as_of}.html").resolve().as_uri()
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     assert browser, "Chromium is missing: run tools/install-browser (make test does)"
@@ -82,6 +91,7 @@ def test_monitor_writes_drift_of_every_input_and_sees_a_job_crisis(trained_once,
                              timeout=120, check=True).stdout
         assert ('class="lang-en"' in dom) == (language == "en")
         assert "assessed_income_pc_12m" in dom and "Drift of the model inputs and score" in dom and "各县评分" in dom
+        assert "Past lists against what happened" in dom
     runs = registry.connect().search_runs([registry.experiment_id("stayout-monitor")])
     assert len(runs) == 2 and {r.data.tags["verdict"] for r in runs} <= {"ok", "watch", "act"}
     assert all("psi_score" in r.data.metrics for r in runs)
