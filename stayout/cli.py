@@ -109,6 +109,15 @@ def _build_parser() -> argparse.ArgumentParser:
     score.add_argument("--config", type=Path, default=None, help="training config (capacity, reason settings)")
     score.set_defaults(handler=_score)
 
+    retrain = commands.add_parser("retrain", help="train a challenger on the newest final labels and promote it if "
+                                                  "the gate passes; a decision record says why")
+    retrain.add_argument("data_dir", type=Path)
+    retrain.add_argument("--config", type=Path, default=None)
+    retrain.set_defaults(handler=_retrain)
+    rollback = commands.add_parser("rollback", help="give the champion alias back to the version it replaced")
+    rollback.add_argument("--config", type=Path, default=None)
+    rollback.set_defaults(handler=_rollback)
+
     models = commands.add_parser("models", help="registered model versions with aliases and key metrics")
     models.add_argument("--config", type=Path, default=None)
     models.set_defaults(handler=_models)
@@ -264,6 +273,31 @@ def _promote(args: argparse.Namespace) -> int:
     decision = promote(config.registered_model, args.version, config.gate, force=args.force)
     print(decision.summary())
     return 0 if decision.promote else 1
+
+
+def _retrain(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from features.read import read_export
+    from training.config import load_config
+    from training.retrain import retrain
+
+    config = load_config(args.config)
+    export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
+    _report_quarantine(export)
+    record, _ = retrain(export.tables, config, export.exported_at,
+                        progress=lambda dates: tqdm(dates, desc="features", unit="date"))
+    print(record.markdown())
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from training.config import load_config
+    from training.retrain import rollback
+
+    record = rollback(load_config(args.config).registered_model)
+    print(record.markdown())
+    return 0
 
 
 def _models(args: argparse.Namespace) -> int:

@@ -84,6 +84,8 @@ def promote(name: str, version: int | None, gate: GateConfig, force: bool = Fals
     _record(candidate.run_id, decision, champion)
     if decision.promote:
         registry.set_alias(name, registry.CHAMPION, candidate.version)
+        if champion:   # what `stayout rollback` gives the alias back to
+            registry.set_version_tags(name, candidate.version, {"previous_champion": str(champion.version)})
     return decision
 
 

@@ -1,0 +1,44 @@
+"""`stayout retrain` and `stayout rollback`: one step for a scheduler, with a decision record."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from models import registry
+from stayout.cli import main
+from tests.conftest import home_with_model
+
+pytestmark = pytest.mark.slow
+NAME = registry.DEFAULT_MODEL_NAME
+
+
+def _records(home, kind: str) -> list[dict]:
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted((home / "decisions").glob(f"*-{kind}-*.json"))]
+
+
+def test_retrain_refuses_a_challenger_no_better_and_rollback_restores_the_champion(trained_once, tmp_path,
+                                                                                     monkeypatch, capsys):
+    home = home_with_model(trained_once, tmp_path / "home")
+    monkeypatch.setenv("STAYOUT_HOME", str(home))
+    config = str(trained_once["config"])
+    # the same export, configuration and seed: the challenger is the champion again, which is not better
+    assert main(["-q", "retrain", str(trained_once["county"]), "--config", config]) == 0
+    [record] = _records(home, "retrain")
+    assert record["outcome"] == "refused" and record["version"] == 2
+    assert record["champion_before"] == record["champion_after"] == 1
+    assert any("below the margin" in reason for reason in record["reasons"])
+    assert record["would_change"] and "at least" in record["would_change"][0]
+    assert record["figures"]["challenger_recall_at_capacity"] == pytest.approx(
+        record["figures"]["champion_recall_at_capacity"])
+    assert "What would have changed the decision" in capsys.readouterr().out
+    assert registry.model_version(NAME, registry.CHAMPION).version == 1
+    assert registry.run_json(registry.model_version(NAME, 2).run_id, "decision.json")["outcome"] == "refused"
+
+    assert main(["-q", "promote", "--version", "2", "--force", "--config", config]) == 0
+    assert registry.model_version(NAME, registry.CHAMPION).version == 2
+    assert main(["-q", "rollback", "--config", config]) == 0
+    [back] = _records(home, "rollback")
+    assert back["outcome"] == "rolled back" and back["champion_before"] == 2 and back["champion_after"] == 1
+    assert registry.model_version(NAME, registry.CHAMPION).version == 1
+    assert main(["-q", "rollback", "--config", config]) != 0           # version 1 replaced no champion
