@@ -204,8 +204,12 @@ def run_tag(run_id: str, tag: str) -> str | None:
 
 
 def run_json(run_id: str, artifact: str) -> dict:
+    return json.loads(run_text(run_id, artifact))
+
+
+def run_text(run_id: str, artifact: str) -> str:
     try:
         path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=artifact, tracking_uri=tracking_uri())
     except (MlflowException, OSError) as exc:
         raise NotFoundError(f"run {run_id} has no artifact {artifact}; train the model again") from exc
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    return Path(path).read_text(encoding="utf-8")

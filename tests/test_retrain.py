@@ -33,7 +33,14 @@ def test_retrain_refuses_a_challenger_no_better_and_rollback_restores_the_champi
         record["figures"]["champion_recall_at_capacity"])
     assert "What would have changed the decision" in capsys.readouterr().out
     assert registry.model_version(NAME, registry.CHAMPION).version == 1
-    assert registry.run_json(registry.model_version(NAME, 2).run_id, "decision.json")["outcome"] == "refused"
+    challenger_run = registry.model_version(NAME, 2).run_id
+    assert registry.run_json(challenger_run, "decision.json")["outcome"] == "refused"
+    card = registry.run_text(challenger_run, "model_card.md")
+    for part in ("# Model card: stayout-relapse version 2", "## Label", "need` is known", "today's rules",
+                 "## Fairness at township capacity", "## Known limitations", "Not intended"):
+        assert part in card
+    page = registry.run_text(challenger_run, "model_card.html")
+    assert "<table>" in page and "<h2>Known limitations</h2>" in page
 
     assert main(["-q", "promote", "--version", "2", "--force", "--config", config]) == 0
     assert registry.model_version(NAME, registry.CHAMPION).version == 2

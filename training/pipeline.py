@@ -30,6 +30,7 @@ from training.fairness import fairness_audit, fairness_flags
 from training.gate import GateComparison, compare_with_champion
 from training.global_view import global_view
 from training.metrics import comparison_table, evaluate
+from training.model_card import card_html, model_card
 from training.model import fit_bundle, fit_logistic, logistic_scores
 from training.predictability import audit_metrics, audit_record, predictability_audit
 from training.splits import SplitPlan, describe_plan, plan_splits
@@ -99,6 +100,10 @@ def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
         registry.set_version_tags(config.registered_model, version,
                                   {"learned_until": f"{plan.learned_until:%Y-%m-%d}", "label": plan.label,
                                    "feature_schema": refit.schema_version})
+        card = model_card(config.registered_model, version, plan, schedule, comparison_table(results), audit_model,
+                          fairness_flags(audit_model), refit.reference.pooled.rows if refit.reference else 0)
+        run.log_text(card, "model_card.md")
+        run.log_text(card_html(card, f"{config.registered_model} v{version}"), "model_card.html")
         became_champion = not registry.has_alias(config.registered_model, registry.CHAMPION)
         registry.set_alias(config.registered_model, registry.CHALLENGER, version)
         if became_champion:
