@@ -17,13 +17,22 @@ def _records(home, kind: str) -> list[dict]:
     return [json.loads(path.read_text(encoding="utf-8")) for path in sorted((home / "decisions").glob(f"*-{kind}-*.json"))]
 
 
-def test_retrain_refuses_a_challenger_no_better_and_rollback_restores_the_champion(trained_once, tmp_path,
-                                                                                     monkeypatch, capsys):
+def test_a_monthly_cycle_scores_monitors_retrains_and_can_roll_back(trained_once, tmp_path, monkeypatch, capsys):
+    """The README's cycle over two months: score and monitor each month, then retrain. The same export,
+    configuration and seed make the challenger the champion again, which is not better: refused."""
     home = home_with_model(trained_once, tmp_path / "home")
     monkeypatch.setenv("STAYOUT_HOME", str(home))
-    config = str(trained_once["config"])
-    # the same export, configuration and seed: the challenger is the champion again, which is not better
-    assert main(["-q", "retrain", str(trained_once["county"]), "--config", config]) == 0
+    config, county = str(trained_once["config"]), str(trained_once["county"])
+    for month in ("2024-06-01", "2024-07-01"):
+        assert main(["-q", "score", county, "--as-of", month, "--out", str(tmp_path / "scores"), "--config",
+                     config]) == 0
+        code = main(["-q", "monitor", county, "--as-of", month, "--out", str(tmp_path / "monitor")])
+        report = json.loads((tmp_path / "monitor" / f"monitor-{month}.json").read_text(encoding="utf-8"))
+        assert code == report["exit_code"]
+        assert [entry["as_of"] for entry in report["backtests"]] == ["2024-06-01", "2024-07-01"][:len(
+            report["backtests"])] and not any(entry["matured"] for entry in report["backtests"])
+    assert len(report["backtests"]) == 2                        # both months' lists, outcomes not final yet
+    assert main(["-q", "retrain", county, "--config", config]) == 0
     [record] = _records(home, "retrain")
     assert record["outcome"] == "refused" and record["version"] == 2
     assert record["champion_before"] == record["champion_after"] == 1
