@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from models import registry
 from stayout.cli import main
-from tests.conftest import home_with_model
+from tests.conftest import SMALL_TRAINING, home_with_model
 
 pytestmark = pytest.mark.slow
 NAME = registry.DEFAULT_MODEL_NAME
@@ -18,8 +19,8 @@ def _records(home, kind: str) -> list[dict]:
 
 
 def test_a_monthly_cycle_scores_monitors_retrains_and_can_roll_back(trained_once, tmp_path, monkeypatch, capsys):
-    """The README's cycle over two months: score and monitor each month, then retrain. The same export,
-    configuration and seed make the challenger the champion again, which is not better: refused."""
+    """The README's cycle over two months: score and monitor each month, then retrain: a worse challenger
+    is kept out, a better one let in, and each promotion can be rolled back."""
     home = home_with_model(trained_once, tmp_path / "home")
     monkeypatch.setenv("STAYOUT_HOME", str(home))
     config, county = str(trained_once["config"]), str(trained_once["county"])
@@ -32,14 +33,17 @@ def test_a_monthly_cycle_scores_monitors_retrains_and_can_roll_back(trained_once
         assert [entry["as_of"] for entry in report["backtests"]] == ["2024-06-01", "2024-07-01"][:len(
             report["backtests"])] and not any(entry["matured"] for entry in report["backtests"])
     assert len(report["backtests"]) == 2                        # both months' lists, outcomes not final yet
-    assert main(["-q", "retrain", county, "--config", config]) == 0
-    [record] = _records(home, "retrain")
-    assert record["outcome"] == "refused" and record["version"] == 2
-    assert record["champion_before"] == record["champion_after"] == 1
-    assert any("below the margin" in reason for reason in record["reasons"])
-    assert record["would_change"] and "at least" in record["would_change"][0]
-    assert record["figures"]["challenger_recall_at_capacity"] == pytest.approx(
-        record["figures"]["champion_recall_at_capacity"])
+    # a challenger that can hardly rank (one two-leaf tree on a few inputs) is worse: refused
+    weak = tmp_path / "weak.yaml"
+    weak.write_text(yaml.safe_dump({**SMALL_TRAINING, "model": {"n_estimators": 1, "num_leaves": 2,
+                                                                 "colsample_bytree": 0.05, "min_child_samples": 400}}),
+                    encoding="utf-8")
+    assert main(["-q", "retrain", county, "--config", str(weak)]) == 0
+    [refused] = _records(home, "retrain")
+    assert refused["outcome"] == "refused" and refused["version"] == 2
+    assert refused["champion_before"] == refused["champion_after"] == 1
+    assert refused["figures"]["challenger_roc_auc"] < refused["figures"]["champion_roc_auc"]
+    assert refused["would_change"] and "at least" in refused["would_change"][0]
     assert "What would have changed the decision" in capsys.readouterr().out
     assert registry.model_version(NAME, registry.CHAMPION).version == 1
     challenger_run = registry.model_version(NAME, 2).run_id
@@ -51,10 +55,23 @@ def test_a_monthly_cycle_scores_monitors_retrains_and_can_roll_back(trained_once
     page = registry.run_text(challenger_run, "model_card.html")
     assert "<table>" in page and "<h2>Known limitations</h2>" in page
 
+    # with the weak model forced in, the usual configuration ranks far better but flags a group the weak
+    # one could not (elderly-only households get no recall): better is not enough, it must be as fair
     assert main(["-q", "promote", "--version", "2", "--force", "--config", config]) == 0
-    assert registry.model_version(NAME, registry.CHAMPION).version == 2
+    assert main(["-q", "retrain", county, "--config", config]) == 0
+    fairer = _records(home, "retrain")[-1]
+    assert fairer["version"] == 3 and fairer["champion_before"] == fairer["champion_after"] == 2
+    figures = fairer["figures"]
+    assert figures["challenger_recall_at_capacity"] >= figures["champion_recall_at_capacity"] + 0.01
+    assert figures["challenger_roc_auc"] > figures["champion_roc_auc"]
+    flagged = any(reason.startswith("new fairness flags") for reason in fairer["reasons"])
+    assert fairer["outcome"] == ("refused" if flagged else "promoted")
+    if flagged:
+        assert fairer["would_change"] == ["no fairness flag that the champion does not have"]
     assert main(["-q", "rollback", "--config", config]) == 0
-    [back] = _records(home, "rollback")
-    assert back["outcome"] == "rolled back" and back["champion_before"] == 2 and back["champion_after"] == 1
+    back = _records(home, "rollback")[-1]
+    assert back["outcome"] == "rolled back" and back["champion_after"] == (2 if not flagged else 1)
+    if not flagged:
+        assert main(["-q", "rollback", "--config", config]) == 0
     assert registry.model_version(NAME, registry.CHAMPION).version == 1
-    assert main(["-q", "rollback", "--config", config]) != 0           # version 1 replaced no champion
+    assert main(["-q", "rollback", "--config", config]) != 0             # version 1 replaced no champion
