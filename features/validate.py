@@ -26,7 +26,7 @@ from stayout.errors import TableUnusableError
 QUARANTINE_EXTRA_COLUMNS = ("row_number", "column", "reason")
 REFERENCED = frozenset(column.references for table in TABLES for column in table.columns if column.references)
 THREADS = 2
-THREADED_ROWS = 50_000   # below this, starting threads costs more than they save (one household: ~1 ms a table)
+THREADED_ROWS = 4_096    # below this, starting threads costs more than they save (one household: ~1 ms a table)
 
 
 @dataclass

@@ -24,13 +24,13 @@ def test_a_monthly_cycle_scores_monitors_retrains_and_can_roll_back(trained_once
     home = home_with_model(trained_once, tmp_path / "home")
     monkeypatch.setenv("STAYOUT_HOME", str(home))
     config, county = str(trained_once["config"]), str(trained_once["county"])
-    for month in ("2024-06-01", "2024-07-01"):
+    for month in ("2024-07-01", "2024-08-01"):
         assert main(["-q", "score", county, "--as-of", month, "--out", str(tmp_path / "scores"), "--config",
                      config]) == 0
         code = main(["-q", "monitor", county, "--as-of", month, "--out", str(tmp_path / "monitor")])
         report = json.loads((tmp_path / "monitor" / f"monitor-{month}.json").read_text(encoding="utf-8"))
         assert code == report["exit_code"]
-        assert [entry["as_of"] for entry in report["backtests"]] == ["2024-06-01", "2024-07-01"][:len(
+        assert [entry["as_of"] for entry in report["backtests"]] == ["2024-07-01", "2024-08-01"][:len(
             report["backtests"])] and not any(entry["matured"] for entry in report["backtests"])
     assert len(report["backtests"]) == 2                        # both months' lists, outcomes not final yet
     # a challenger that can hardly rank (one two-leaf tree on a few inputs) is worse: refused

@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from models.bands import Bands
-from models.bundle import ModelBundle, calibrate, feature_matrix, reference_of
+from models.bundle import ModelBundle, calibrate, feature_matrix
 from training.config import ModelConfig
 
 
@@ -40,7 +40,6 @@ def fit_bundle(train: pd.DataFrame, validation: pd.DataFrame, feature_names: tup
                config: ModelConfig, seed: int, tiers: dict[str, int] | None = None) -> ModelBundle:
     """LightGBM with early stopping on validation, then calibrated on validation's raw scores; the
     score bands are cut at equal shares of the (unsampled) validation cohort's calibrated scores."""
-    cohort = train
     train = sample_negatives(train, config.negative_sample_rate, seed)
     y_train = train["relapse_12m"].astype(bool).to_numpy()
     y_valid = validation["relapse_12m"].astype(bool).to_numpy()
@@ -55,12 +54,10 @@ def fit_bundle(train: pd.DataFrame, validation: pd.DataFrame, feature_names: tup
     raw_valid = booster.predict(valid_matrix, raw_score=True)
     calibrator = _fit_calibrator(config.calibration, raw_valid, y_valid)
     order = tuple(sorted((tiers or {"high": 17, "medium": 11, "low": 1}).items(), key=lambda item: -item[1]))
-    bundle = ModelBundle(feature_names, booster, calibrator,
-                         info={"best_iteration": booster.best_iteration, "calibration": config.calibration,
-                               "training_rows": len(train), "training_positives": int(y_train.sum())},
-                         bands=Bands.fit(calibrate(calibrator, raw_valid), order))
-    bundle.reference = reference_of(bundle, cohort)   # the whole training cohort, before sampling
-    return bundle
+    return ModelBundle(feature_names, booster, calibrator,
+                       info={"best_iteration": booster.best_iteration, "calibration": config.calibration,
+                             "training_rows": len(train), "training_positives": int(y_train.sum())},
+                       bands=Bands.fit(calibrate(calibrator, raw_valid), order))
 
 
 def _fit_calibrator(kind: str, raw: np.ndarray, y: np.ndarray) -> IsotonicRegression | LogisticRegression:

@@ -21,6 +21,7 @@ from features.fingerprint import data_snapshot_hash
 from features.contract import CONTRACT_VERSION
 from features.labels import LABEL_SCHEMA_VERSION, NeedGrid
 from models import registry
+from models.bundle import reference_of
 from training import plots
 from training.baselines import rule_scores
 from training.comparisons import looks_fine_figures, recall_differences
@@ -81,8 +82,9 @@ def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
                                  n_boot=evaluation.bootstrap_samples, seed=config.seed)
     audit = predictability_audit(test, names, list(SCORES))
     gate = compare_with_champion(config, plan, train_rows, valid_rows, test)
-    refit = fit_bundle(part(frame, "train", "refit_part"), part(frame, "validation", "refit_part"), names,
-                       config.model, config.seed, tiers)
+    refit_rows = part(frame, "train", "refit_part")
+    refit = fit_bundle(refit_rows, part(frame, "validation", "refit_part"), names, config.model, config.seed, tiers)
+    refit.reference = reference_of(refit, refit_rows)   # its whole training cohort, before sampling: for drift
     refit.info.update(learned_until=f"{plan.learned_until:%Y-%m-%d}", label=plan.label,
                       evaluated_best_iteration=evaluated.info["best_iteration"])
     schedule = describe_plan(plan, frame)
