@@ -163,6 +163,14 @@ def has_alias(name: str, alias: str) -> bool:
         return False
 
 
+def version_with_alias(name: str, alias: str) -> ModelVersion | None:
+    """The version holding `alias`, or None when no version holds it."""
+    try:
+        return model_version(name, alias)
+    except NotFoundError:
+        return None
+
+
 def set_version_tags(name: str, version: int, tags: dict[str, str]) -> None:
     """Tags on a registered version (for example the last as-of date it learned from)."""
     client = connect()

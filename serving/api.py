@@ -231,9 +231,14 @@ def as_records(records: BaseModel | dict) -> BaseModel:
     try:
         return Records.model_validate(records)
     except ValidationError as exc:
-        problems = [Problem(field=".".join(["records", *map(str, error["loc"])]), reason=error["msg"])
-                    for error in exc.errors()]
-        raise ServiceError(422, f"records: {problems[0].field}: {problems[0].reason}", problems) from None
+        raise refusal(exc, "records") from None
+
+
+def refusal(exc: ValidationError, under: str | None = None) -> ServiceError:
+    """A 422 naming each field pydantic refused (dotted, below `under` when given)."""
+    problems = [Problem(field=".".join([*([under] if under else []), *map(str, error["loc"])]), reason=error["msg"])
+                for error in exc.errors()]
+    return ServiceError(422, f"{problems[0].field}: {problems[0].reason}", problems)
 
 
 def posted_rows(records: BaseModel) -> list[tuple[str, dict]]:

@@ -46,7 +46,8 @@ from models.household_reasons import ReasonSettings, explain_households
 from models.reasons import ReasonBook
 from serving.api import (MAX_BATCH, RECORD_TABLES, BatchItem, BatchResult, ErrorBody, LookupRequest, LookupResponse,
                          Problem, Records, RescoreRequest, RescoreResponse, ScoreBatchRequest, ScoreRequest,
-                         ScoreResponse, ServiceError, as_records, as_text, empty_text, posted_rows, posted_tables)
+                         ScoreResponse, ServiceError, as_records, as_text, empty_text, posted_rows, posted_tables,
+                         refusal)
 from serving.audit import MODEL_VERSION_HEADER, Gate, serve_version
 from serving.store import Store, run_key
 from stayout.errors import StayoutError
@@ -141,9 +142,7 @@ class OnlineScorer:
             except ServiceError as exc:
                 results[position] = _refused(household_id, exc)
             except ValidationError as exc:
-                results[position] = _refused(None, ServiceError(422, "not a household to score: " + str(
-                    exc.errors()[0]["msg"]), [Problem(field=".".join(map(str, exc.errors()[0]["loc"])),
-                                                      reason=exc.errors()[0]["msg"])]))
+                results[position] = _refused(None, refusal(exc))
         for (run, as_of, _), members in groups.items():   # a group holds each household once
             self._score_group(run, pd.Timestamp(as_of), members, results)
         return results

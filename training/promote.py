@@ -65,8 +65,7 @@ def judge(metrics: dict[str, float], challenger_flags: list[str], champion_flags
 def promote(name: str, version: int | None, gate: GateConfig, force: bool = False) -> Decision:
     """Decide on `version` (default: the challenger alias) and move the champion alias if it passes."""
     candidate = registry.model_version(name, version if version is not None else registry.CHALLENGER)
-    champion = registry.model_version(name, registry.CHAMPION) if registry.has_alias(name, registry.CHAMPION) \
-        else None
+    champion = registry.version_with_alias(name, registry.CHAMPION)
     if champion and champion.version == candidate.version:
         raise InputError(f"version {candidate.version} is already the champion; nothing to promote")
     fairness = registry.run_json(candidate.run_id, "fairness.json").get("gate", {})

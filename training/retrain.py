@@ -131,8 +131,8 @@ def write_record(record: DecisionRecord) -> Path:
 
 
 def _champion(name: str) -> int | None:
-    return registry.model_version(name, registry.CHAMPION).version if registry.has_alias(name, registry.CHAMPION) \
-        else None
+    champion = registry.version_with_alias(name, registry.CHAMPION)
+    return champion.version if champion else None
 
 
 def _now() -> str:
