@@ -76,6 +76,18 @@ def village_aggregates(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> 
     """Per village at `as_of`: existing households, and the shares of them with a disaster event
     that happened in the last 12 months, and with a case identified in the last 12 months (both as
     recorded before `as_of`)."""
+    hits = village_hits(tables, as_of)
+    grouped = hits.groupby(["village_code", "as_of"], sort=True)
+    counts = grouped[["disaster", "case"]].sum().astype("int64").rename(
+        columns={"disaster": "disaster_households", "case": "case_households"})
+    counts.insert(0, "village_households", grouped.size().astype("int64"))
+    return village_shares(counts.reset_index())
+
+
+def village_hits(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> pd.DataFrame:
+    """One row per household existing at `as_of`: its village then, and whether it had a disaster
+    event in the last 12 months and a case identified in the last 12 months. Counted per village,
+    these give `village_aggregates`; any split of the households gives parts that add up."""
     as_of = pd.Timestamp(as_of)
     year_ago = as_of - pd.DateOffset(months=12)
     latest = latest_versions(tables["households"], "household_id", as_of)
@@ -88,15 +100,24 @@ def village_aggregates(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> 
     cases = tables["cases"]
     new_case = cases[(cases["recorded_at"] < as_of).to_numpy()
                      & ((cases["identified_on"] >= year_ago) & (cases["identified_on"] < as_of)).to_numpy()]
-    hits = pd.DataFrame({"village_code": existing["village_code"].astype("str").to_numpy(),
-                         VILLAGE_SHARES[0]: ids.isin(disaster["household_id"].astype("str")).to_numpy(),
-                         VILLAGE_SHARES[1]: ids.isin(new_case["household_id"].astype("str")).to_numpy()})
-    grouped = hits.groupby("village_code", sort=True)
-    out = grouped[list(VILLAGE_SHARES)].mean().astype(float)
-    out.insert(0, "village_households", grouped.size().astype("int64"))
-    out = out.reset_index()
-    out.insert(1, "as_of", np.datetime64(as_of, "us"))
-    return out[list(VILLAGE_COLUMNS)]
+    return pd.DataFrame({"village_code": existing["village_code"].astype("str").to_numpy(),
+                         "as_of": np.full(len(existing), np.datetime64(as_of, "us")),
+                         "disaster": ids.isin(disaster["household_id"].astype("str")).to_numpy(),
+                         "case": ids.isin(new_case["household_id"].astype("str")).to_numpy()})
+
+
+def village_shares(counts: pd.DataFrame) -> pd.DataFrame:
+    """`VILLAGE_COLUMNS` from per-village counts (village_code, as_of, village_households,
+    disaster_households, case_households), ordered by date and village."""
+    counts = counts.sort_values(["as_of", "village_code"], kind="mergesort").reset_index(drop=True)
+    households = counts["village_households"].to_numpy(dtype="float64")
+    return pd.DataFrame({
+        "village_code": counts["village_code"].astype("str").to_numpy(),
+        "as_of": counts["as_of"].to_numpy().astype("datetime64[us]"),
+        "village_households": counts["village_households"].to_numpy(dtype="int64"),
+        VILLAGE_SHARES[0]: counts["disaster_households"].to_numpy(dtype="float64") / households,
+        VILLAGE_SHARES[1]: counts["case_households"].to_numpy(dtype="float64") / households,
+    }, columns=list(VILLAGE_COLUMNS))
 
 
 def _empty_villages() -> pd.DataFrame:

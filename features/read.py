@@ -269,6 +269,11 @@ def read_exported_at(data_dir: Path) -> pd.Timestamp | None:
         info = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _export_info_error(path, f"it is not UTF-8 JSON ({exc})") from exc
+    return exported_at_of(info, path)
+
+
+def exported_at_of(info, path: Path | str) -> pd.Timestamp:
+    """`exported_at` from the parsed contents of an export.json (`path` for the messages)."""
     if not isinstance(info, dict) or not isinstance(info.get("exported_at"), str):
         raise _export_info_error(path, "it does not give exported_at as text")
     extra = sorted(set(info) - {"exported_at"})

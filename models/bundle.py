@@ -67,6 +67,8 @@ def feature_matrix(features: pd.DataFrame, feature_names: tuple[str, ...]) -> np
 
 
 def calibrate(calibrator: IsotonicRegression | LogisticRegression, raw: np.ndarray) -> np.ndarray:
+    if len(raw) == 0:        # no household (a village with nobody in the cohort): no score
+        return np.empty(0, dtype="float64")
     if isinstance(calibrator, IsotonicRegression):
         return calibrator.predict(raw)
     return calibrator.predict_proba(raw.reshape(-1, 1))[:, 1]

@@ -116,9 +116,11 @@ def score_export(data_dir: Path, model: Model, settings: ScoreSettings, out_dir:
     _explain_parts(export, lists, model, as_of, book, settings, work)
     clock.lap("reasons")
     _kill_point("explained")
-    from serving.outputs import write_outputs
+    from serving.outputs import InputAccount, write_outputs
 
-    summary = write_outputs(run_dir, export, manifest, lists, work, len(export), settings)
+    reasons = [pd.read_parquet(part_path(work, "reasons", k)) for k in range(len(export))]
+    account = InputAccount(export.validation, export.whole["households"]["household_id"].astype("str").nunique())
+    summary = write_outputs(run_dir, account, manifest, lists, reasons, settings)
     clock.lap("outputs")
     _kill_point("outputs")
     if store is not None:
@@ -180,13 +182,7 @@ def _score_parts(export: PartedExport, facts: Facts, model: Model, as_of: pd.Tim
         path = part_path(work, "scores", part)
         if path.exists():
             continue
-        features = build_features(export.part_tables(part), [as_of], facts=facts)
-        scores = model.bundle.predict(features)
-        band, tier = model.bundle.band_and_tier(scores)
-        features.insert(1, "village_code", features["household_id"].map(village).to_numpy())
-        features.insert(3, "score", scores)
-        features.insert(4, "band", band.astype("int64"))
-        features.insert(5, "tier", tier.astype(str))
+        features = score_rows(build_features(export.part_tables(part), [as_of], facts=facts), village, model.bundle)
         files.write_parquet(path, features)
         bar.update(len(features))
         if not bar.interactive:
@@ -199,17 +195,38 @@ def _score_parts(export: PartedExport, facts: Facts, model: Model, as_of: pd.Tim
     return len(done)
 
 
+def score_rows(features: pd.DataFrame, village: pd.Series, bundle: ModelBundle) -> pd.DataFrame:
+    """The features with each household's village (from `village`, indexed by household), score, band and tier."""
+    scores = bundle.predict(features)
+    band, tier = bundle.band_and_tier(scores)
+    features.insert(1, "village_code", features["household_id"].map(village).to_numpy())
+    features.insert(3, "score", scores)
+    features.insert(4, "band", band.astype("int64"))
+    features.insert(5, "tier", tier.astype(str))
+    return features
+
+
+LIST_COLUMNS = ("household_id", "village_code", "as_of", "score", "band", "tier")
+
+
 def _township_lists(work: Path, parts: int, settings: ScoreSettings) -> pd.DataFrame:
     """Every scored household with its place, rank in its township list, flagged and explained."""
-    columns = ["household_id", "village_code", "as_of", "score", "band", "tier"]
-    frames = [pd.read_parquet(part_path(work, "scores", k), columns=columns) for k in range(parts)]
-    lists = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    frames = [pd.read_parquet(part_path(work, "scores", k), columns=list(LIST_COLUMNS)) for k in range(parts)]
+    lists = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(LIST_COLUMNS))
+    lists = rank_lists(lists, settings.capacity, settings.explain_per_township)
+    lists["part"] = np.repeat(np.arange(parts), [len(f) for f in frames]) if frames else []
+    return lists
+
+
+def rank_lists(lists: pd.DataFrame, capacity: int, explain_per_township: int) -> pd.DataFrame:
+    """Scored households (`LIST_COLUMNS`) with township, county, rank in the township list, flagged
+    (within capacity) and explained; a township's ranks need only its own households."""
+    lists = lists.copy()
     lists["township_code"] = township_code(lists["village_code"])
     lists["county_code"] = county_code(lists["village_code"])
-    lists["part"] = np.repeat(np.arange(parts), [len(f) for f in frames]) if frames else []
     lists["rank_in_township"] = ranking(lists, "score", within=("township_code",)).astype("int64")
-    lists["flagged"] = lists["rank_in_township"] <= settings.capacity
-    lists["explained"] = lists["flagged"] | (lists["rank_in_township"] <= settings.explain_per_township)
+    lists["flagged"] = lists["rank_in_township"] <= capacity
+    lists["explained"] = lists["flagged"] | (lists["rank_in_township"] <= explain_per_township)
     return lists
 
 
@@ -222,14 +239,20 @@ def _explain_parts(export: PartedExport, lists: pd.DataFrame, model: Model, as_o
         if path.exists():
             continue
         chosen = lists.loc[(lists["part"] == part) & lists["explained"], "household_id"]
-        records = []
+        rows, received = pd.DataFrame(), {}
         if len(chosen):
             features = pd.read_parquet(part_path(work, "scores", part))
             rows = features[features["household_id"].isin(chosen)].reset_index(drop=True)
             received = running_measures(export.partition.part_tables(part)["assistance"], as_of)
-            records = explain_households(model.bundle, rows, book, received, settings.reasons, meta)
-        files.write_parquet(path, reason_columns(records))
+        files.write_parquet(path, explain_rows(model.bundle, rows, received, book, settings.reasons, meta))
         _kill_point(f"reasons:{part}")
+
+
+def explain_rows(bundle: ModelBundle, rows: pd.DataFrame, received: dict[str, set[str]], book: ReasonBook,
+                 reasons: ReasonSettings, meta: dict) -> pd.DataFrame:
+    """Reasons and measures of the scored feature `rows` as columns (`reason_columns`); none for no rows."""
+    records = explain_households(bundle, rows, book, received, reasons, meta) if len(rows) else []
+    return reason_columns(records)
 
 
 def reason_columns(records: list[dict]) -> pd.DataFrame:

@@ -2,12 +2,13 @@
 its reconciliation and churn, and the report page."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from features.parted import PartedExport
+from features.validate import ValidationResult
 from serving import files
 
 TIER_ZH = {"high": "高", "medium": "中", "low": "低"}
@@ -28,25 +29,33 @@ SCORE_COLUMNS = ("household_id", "village_code", "township_code", "county_code",
                  "explanation_json", "model_name", "model_version", "feature_schema_version", "input_snapshot")
 
 
-def write_outputs(run_dir: Path, export: PartedExport, manifest: dict, lists: pd.DataFrame, work: Path, parts: int,
-                  settings) -> dict:
-    from serving.batch import part_path
+@dataclass(frozen=True)
+class InputAccount:
+    """What the run read: validation of every table (counts and quarantine) and the export's households."""
+
+    validation: ValidationResult
+    households: int
+
+
+def write_outputs(run_dir: Path, account: InputAccount, manifest: dict, lists: pd.DataFrame,
+                  reasons: list[pd.DataFrame], settings) -> dict:
+    """The scores file, township lists, summary and report of the lists and the explained households' reasons."""
     from serving.report import render_report
 
-    reasons = pd.concat([pd.read_parquet(part_path(work, "reasons", k)) for k in range(parts)],
-                        ignore_index=True) if parts else pd.DataFrame({"household_id": pd.Series(dtype="str")})
+    reasons = pd.concat(reasons, ignore_index=True) if reasons else pd.DataFrame(
+        {"household_id": pd.Series(dtype="str")})
     scores = scores_frame(lists, reasons, manifest)
     files.write_parquet(run_dir / "scores.parquet", scores)
     for township, rows in scores.groupby("township_code", sort=True):
         files.write_csv(run_dir / "townships" / f"{township}.csv", township_csv(rows))
-    summary = run_summary(export, manifest, scores, previous_flagged(run_dir, manifest))
+    summary = run_summary(account, manifest, scores, previous_flagged(run_dir, manifest))
     files.write_json(run_dir / "summary.json", summary)
     files.write_text(run_dir / "report.html", render_report(summary, scores))
     return summary
 
 
 def scores_frame(lists: pd.DataFrame, reasons: pd.DataFrame, manifest: dict) -> pd.DataFrame:
-    frame = lists.drop(columns=["part"]).merge(reasons, on="household_id", how="left", validate="one_to_one")
+    frame = lists.drop(columns=["part"], errors="ignore").merge(reasons, on="household_id", how="left", validate="one_to_one")
     empty = [[] for _ in range(len(frame))]
     for column in ("reason_codes", "reason_families", "reasons_zh", "reasons_en", "measure_codes", "measures_zh",
                    "measures_en", "measures_received"):
@@ -103,9 +112,9 @@ def previous_flagged(run_dir: Path, manifest: dict) -> dict[str, dict]:
     return found
 
 
-def run_summary(export: PartedExport, manifest: dict, scores: pd.DataFrame, previous: dict[str, dict]) -> dict:
-    table = export.validation.reconciliation()
-    households = export.whole["households"]["household_id"].astype("str").nunique()
+def run_summary(account: InputAccount, manifest: dict, scores: pd.DataFrame, previous: dict[str, dict]) -> dict:
+    table = account.validation.reconciliation()
+    households = account.households
     bands = scores["band"].value_counts().reindex(range(1, 21), fill_value=0)
     return {
         "as_of": manifest["as_of"], "model": manifest["model"], "model_version": manifest["model_version"],

@@ -47,19 +47,22 @@ def _build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(handler=_simulate)
 
     validate = commands.add_parser("validate", help="validate an export and quarantine rejected rows")
-    validate.add_argument("data_dir", type=Path)
+    validate.add_argument("data_dir", help="the export folder (with --engine spark, any URI Spark reads)")
     validate.add_argument("--quarantine", type=Path, default=None,
                           help="folder for rejected rows (default $STAYOUT_HOME/quarantine/<export folder>)")
+    _engine_options(validate)
     validate.set_defaults(handler=_validate)
 
     features = commands.add_parser("features", help="point-in-time features (and labels) of the cohort")
-    features.add_argument("data_dir", type=Path)
+    features.add_argument("data_dir", help="the export folder (with --engine spark, any URI Spark reads)")
     dates = features.add_mutually_exclusive_group(required=True)
     dates.add_argument("--as-of", action="append", metavar="YYYY-MM-DD", help="an as-of date (repeatable)")
     dates.add_argument("--monthly", nargs=2, metavar=("FROM", "TO"),
                        help="the first day of each month from FROM to TO (YYYY-MM), both included")
     features.add_argument("--labels", action="store_true", help="add relapse_12m and its parts (null until final)")
-    features.add_argument("--out", type=Path, required=True, help="output Parquet file")
+    features.add_argument("--out", required=True,
+                          help="output Parquet file (with --engine spark a folder of parts, at any URI Spark writes)")
+    _engine_options(features)
     features.set_defaults(handler=_features)
 
     splits = commands.add_parser("splits", help="print the temporal plan: dates, cohort sizes, base rates")
@@ -94,7 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
     explain.set_defaults(handler=_explain)
 
     score = commands.add_parser("score", help="score every household of the cohort: lists, reasons, report, store")
-    score.add_argument("data_dir", type=Path)
+    score.add_argument("data_dir", help="the export folder (with --engine spark, any URI Spark reads)")
     score.add_argument("--as-of", required=True, metavar="YYYY-MM-DD")
     score.add_argument("--out", required=True, type=Path, help="output folder; the run goes to OUT/<as_of>/v<version>/")
     score.add_argument("--model-alias", default="champion", help="registered alias or version to use")
@@ -107,6 +110,7 @@ def _build_parser() -> argparse.ArgumentParser:
     score.add_argument("--force", action="store_true", help="score again even if the run is finished")
     score.add_argument("--no-store", action="store_true", help="do not write the online store")
     score.add_argument("--config", type=Path, default=None, help="training config (capacity, reason settings)")
+    _engine_options(score)
     score.set_defaults(handler=_score)
 
     retrain = commands.add_parser("retrain", help="train a challenger on the newest final labels and promote it if "
@@ -181,12 +185,52 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=("pandas", "spark"), default="pandas",
+                        help="pandas on this machine (default), or Apache Spark for a province")
+    parser.add_argument("--spark-master", default=None,
+                        help="Spark master URL (default local[2], or the one spark-submit gives)")
+    parser.add_argument("--spark-conf", action="append", metavar="KEY=VALUE",
+                        help="a Spark setting, e.g. spark.sql.shuffle.partitions=400 (repeatable)")
+
+
+def _spark(args: argparse.Namespace):
+    """The Spark session of a command run with --engine spark."""
+    try:
+        from serving.spark_engine import parse_conf, spark_session
+    except ImportError as exc:
+        raise InputError("--engine spark needs pyspark: install the spark extra (pip install 'stayout[spark]'; "
+                         "make install does) and a Java runtime") from exc
+    return spark_session(args.spark_master, parse_conf(args.spark_conf))
+
+
+def _local(args: argparse.Namespace, name: str) -> Path:
+    """A path argument of the pandas engine (the Spark engine takes URIs)."""
+    value = getattr(args, name)
+    if "://" in str(value):
+        raise InputError(f"{value} is a URI; the pandas engine reads local folders (use --engine spark for URIs)")
+    return Path(value)
+
+
 def _validate(args: argparse.Namespace) -> int:
     from features.read import read_export
 
+    if args.engine == "spark":
+        return _validate_on_spark(args)
+    args.data_dir = _local(args, "data_dir")
     quarantine = args.quarantine or quarantine_dir_for(args.data_dir)
     export = read_export(args.data_dir, quarantine)
-    table = export.validation.reconciliation()
+    _print_reconciliation(args, export.validation, quarantine)
+    if export.exported_at is not None:
+        print(f"Data end: {export.data_end:%Y-%m-%d %H:%M:%S}, when the export was taken (export.json)")
+    else:
+        print(f"Data end: {export.data_end:%Y-%m-%d %H:%M:%S}, the latest recorded_at (no export.json; check the "
+              "year if it looks wrong)")
+    return 0
+
+
+def _print_reconciliation(args: argparse.Namespace, validation, quarantine: Path) -> None:
+    table = validation.reconciliation()
     print(f"Validated {args.data_dir}: rows read = accepted + collapsed + quarantined")
     print(table.to_string(index=False))
     total = table[["read", "accepted", "collapsed", "quarantined"]].sum()
@@ -194,11 +238,16 @@ def _validate(args: argparse.Namespace) -> int:
           f"{total['quarantined']} quarantined")
     if total["quarantined"]:
         print(f"Rejected rows, with row_number, column and reason: {quarantine}/<table>.csv")
-    if export.exported_at is not None:
-        print(f"Data end: {export.data_end:%Y-%m-%d %H:%M:%S}, when the export was taken (export.json)")
-    else:
-        print(f"Data end: {export.data_end:%Y-%m-%d %H:%M:%S}, the latest recorded_at (no export.json; check the "
-              "year if it looks wrong)")
+
+
+def _validate_on_spark(args: argparse.Namespace) -> int:
+    from features.read import write_quarantine
+    from serving.spark_engine import validate_export
+
+    quarantine = args.quarantine or quarantine_dir_for(Path(str(args.data_dir).rstrip("/")))
+    found = validate_export(_spark(args), args.data_dir)
+    write_quarantine(found.validation, quarantine)
+    _print_reconciliation(args, found.validation, quarantine)
     return 0
 
 
@@ -214,6 +263,9 @@ def _features(args: argparse.Namespace) -> int:
         dates = as_of_dates(args.as_of, tuple(args.monthly) if args.monthly else None)
     except ValueError as exc:
         raise InputError(f"as-of dates: {exc}; write dates as 2023-06-01 and months as 2023-06") from exc
+    if args.engine == "spark":
+        return _features_on_spark(args, dates)
+    args.data_dir, args.out = _local(args, "data_dir"), _local(args, "out")
     export = read_export(args.data_dir, quarantine_dir_for(args.data_dir))
     _report_quarantine(export)
     progress = (lambda items: tqdm(items, desc="as-of dates", unit="date")) if len(dates) > 1 else None
@@ -224,6 +276,22 @@ def _features(args: argparse.Namespace) -> int:
     frame.to_parquet(args.out, index=False)
     print(f"wrote {len(frame):,} rows ({frame['household_id'].nunique():,} households, {len(dates)} as-of dates, "
           f"{frame.shape[1] - 2} columns) to {args.out}")
+    return 0
+
+
+def _features_on_spark(args: argparse.Namespace, dates) -> int:
+    from features.read import write_quarantine
+    from serving.spark_engine import write_features
+
+    if args.labels:
+        raise InputError("--labels needs the whole export's end and future records; use --engine pandas for labels")
+    found, rows, households = write_features(_spark(args), args.data_dir, dates, str(args.out))
+    write_quarantine(found.validation, quarantine_dir_for(Path(str(args.data_dir).rstrip("/"))))
+    quarantined = int(found.validation.reconciliation()["quarantined"].sum())
+    if quarantined:
+        log.warning("%d rows were quarantined while reading %s; see stayout validate", quarantined, args.data_dir)
+    print(f"wrote {rows:,} rows ({households:,} households, {len(dates)} as-of dates) to {args.out} "
+          "(a folder of Parquet parts)")
     return 0
 
 
@@ -380,10 +448,23 @@ def _score(args: argparse.Namespace) -> int:
                              ReasonSettings(config.explanations.reason_min_contribution,
                                             config.explanations.max_reasons))
     bundle, found = registry.load_bundle(config.registered_model, args.model_alias)
-    store = None if args.no_store else Store.at_home(stayout_home())
-    result = score_export(args.data_dir, Model(bundle, config.registered_model, found.version), settings, args.out,
-                          ReasonBook.load(), resume=args.resume, force=args.force, store=store,
-                          quarantine_dir=quarantine_dir_for(args.data_dir))
+    model = Model(bundle, config.registered_model, found.version)
+    if args.engine == "spark":
+        from serving import spark_engine
+
+        if args.resume:
+            raise InputError("--resume is for the pandas engine; Spark retries its own failed tasks, so run the "
+                             "Spark engine again with --force")
+        store = None
+        log.info("the Spark engine writes no online store; score with the pandas engine to serve /lookup")
+        result = spark_engine.score_export(_spark(args), args.data_dir, model, settings, args.out, ReasonBook.load(),
+                                           force=args.force,
+                                           quarantine_dir=quarantine_dir_for(Path(str(args.data_dir).rstrip("/"))))
+    else:
+        args.data_dir = _local(args, "data_dir")
+        store = None if args.no_store else Store.at_home(stayout_home())
+        result = score_export(args.data_dir, model, settings, args.out, ReasonBook.load(), resume=args.resume,
+                              force=args.force, store=store, quarantine_dir=quarantine_dir_for(args.data_dir))
     summary = result.summary
     recon = summary["reconciliation"]
     if not result.repeated:
