@@ -20,6 +20,7 @@ DEMO_SCORES ?= .stayout/demo-scores
 install: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
+	tools/install-java
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock

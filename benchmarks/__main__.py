@@ -5,14 +5,16 @@ import argparse
 import os
 from pathlib import Path
 
-from benchmarks import bench_explain, bench_features, bench_scoring, bench_service, bench_simulate, bench_training, bench_validation
+from benchmarks import (bench_explain, bench_features, bench_scoring, bench_service, bench_simulate, bench_spark,
+                        bench_training, bench_validation)
 from stayout.home import OFFLINE_ENVIRONMENT
 
 
 def main() -> None:
     os.environ.update(OFFLINE_ENVIRONMENT)
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("--only", choices=("validation", "simulate", "features", "training", "explain", "scoring", "service"), default=None)
+    parser.add_argument("--only", choices=("validation", "simulate", "features", "training", "explain", "scoring", "spark",
+                                                 "service"), default=None)
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("STAYOUT_HOME", ".stayout")) / "bench")
     args = parser.parse_args()
     if args.only in (None, "validation"):
@@ -27,6 +29,8 @@ def main() -> None:
         bench_explain.run(args.workdir)   # the model the training benchmark registered
     if args.only in (None, "scoring"):
         bench_scoring.run(args.workdir)   # the simulated export ten times, scored with the same model
+    if args.only in (None, "spark"):
+        bench_spark.run(args.workdir)     # the simulated export twice, on the pandas and the Spark engine
     if args.only in (None, "service"):
         bench_service.run(args.workdir)   # its own small county, model and online store (service-home)
 

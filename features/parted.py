@@ -154,7 +154,7 @@ def _validate_in_parts(table, path: Path, references: _References, exported_at, 
         raw = _read_ipc(raw_path) if raw_path.exists() else _empty_raw(schema, table.name)
         numbers = raw.column(ROW_NUMBER).to_numpy()
         raw = raw.drop_columns([ROW_NUMBER])
-        result = validate_table(table, raw, references, str(path), exported_at)
+        result = validate_table(table, raw, references, str(path), exported_at, numbers + 1)
         warnings = warnings or result.warnings
         write_arrow(out / f"part-{k:05d}.arrow", result.accepted)
         digests.append(table_digest(result.accepted))

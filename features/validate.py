@@ -108,7 +108,8 @@ def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
 
 def validate_tables(raw_tables: dict[str, pa.Table | pd.DataFrame], sources: dict[str, str] | None = None,
                     exported_at: pd.Timestamp | None = None,
-                    accepted: dict[str, pd.DataFrame] | None = None) -> ValidationResult:
+                    accepted: dict[str, pd.DataFrame] | None = None,
+                    row_numbers: dict[str, np.ndarray] | None = None) -> ValidationResult:
     """Validate every contract table; raw tables are in file order with their original values.
 
     `exported_at`, the moment the export was taken (its export.json), if known: a row recorded
@@ -131,25 +132,29 @@ def validate_tables(raw_tables: dict[str, pa.Table | pd.DataFrame], sources: dic
         if raw is None:
             raise TableUnusableError(table.name, source, "the table is missing from the export",
                                      f"add {table.name}.parquet or {table.name}.csv (a header row alone is fine)")
-        result = validate_table(table, raw, references, source, exported_at)
+        result = validate_table(table, raw, references, source, exported_at, (row_numbers or {}).get(table.name))
         references.add(table.name, result.accepted)
         results[table.name] = result
     return ValidationResult(results)
 
 
 def validate_table(table: Table, raw: pa.Table | pd.DataFrame, references: _References | None = None,
-                   source: str | None = None, exported_at: pd.Timestamp | None = None) -> TableResult:
-    """Validate one table; `references` holds the accepted keys of the tables it points to."""
+                   source: str | None = None, exported_at: pd.Timestamp | None = None,
+                   row_numbers: np.ndarray | None = None) -> TableResult:
+    """Validate one table; `references` holds the accepted keys of the tables it points to.
+    `row_numbers`: each raw row's 1-based number in its file when the rows are some of the file's
+    (a part of households); the quarantine's own `row_number` stays the position in `raw`."""
     if isinstance(raw, pd.DataFrame):
         raw = pa.Table.from_pandas(raw, preserve_index=False)
     columns, warnings = _contract_columns(table, raw, source or table.name)
     if raw.num_rows == 0:   # nothing to check: the frames are those of the contract's empty table
         return replace(_empty_result(table), warnings=warnings)
-    return _validated_rows(table, raw, columns, warnings, references, exported_at)
+    return _validated_rows(table, raw, columns, warnings, references, exported_at, row_numbers)
 
 
 def _validated_rows(table: Table, raw: pa.Table, columns: dict[str, pa.ChunkedArray], warnings: list[str],
-                    references: _References | None, exported_at: pd.Timestamp | None) -> TableResult:
+                    references: _References | None, exported_at: pd.Timestamp | None,
+                    row_numbers: np.ndarray | None = None) -> TableResult:
     # Arrow, numpy and pandas' hash tables release the GIL: large tables parse their columns on threads
     with ThreadPoolExecutor(max_workers=THREADS) if raw.num_rows >= THREADED_ROWS else _InLine() as pool:
         parsed, problems, reference_problems, key_codes = _parse_table(
@@ -161,7 +166,7 @@ def _validated_rows(table: Table, raw: pa.Table, columns: dict[str, pa.ChunkedAr
         rejected = _any(problems, raw.num_rows)
         repeat = repeated_rows(parsed, ~rejected, key_codes, hashes.result())
     if table.kind != "measure":
-        conflict = _key_conflicts(table, parsed, ~rejected & ~repeat)
+        conflict = _key_conflicts(table, parsed, ~rejected & ~repeat, row_numbers)
         problems += conflict
         rejected |= _any(conflict, raw.num_rows)
     keep = ~rejected & ~repeat
@@ -272,15 +277,18 @@ def _recorded_after_export(raw: pa.ChunkedArray, recorded_at: pd.Series,
                            "correct recorded_at, or exported_at if the export was taken later")]
 
 
-def _key_conflicts(table: Table, parsed: pd.DataFrame, candidates: np.ndarray) -> list[Problem]:
+def _key_conflicts(table: Table, parsed: pd.DataFrame, candidates: np.ndarray,
+                   row_numbers: np.ndarray | None = None) -> list[Problem]:
     """Later rows whose key (and, for versions, recorded_at) repeats with different content."""
     key = list(table.key) + (["recorded_at"] if table.kind == "versioned" else [])
     subset = parsed.loc[candidates, key]
     later = subset.duplicated(keep="first")
     if not later.any():
         return []
-    first_rows = (subset.index.to_series() + 1).groupby([subset[k] for k in key], sort=False,
-                                                        dropna=False, observed=True).transform("first")
+    numbers = subset.index.to_series() + 1 if row_numbers is None else \
+        pd.Series(np.asarray(row_numbers)[subset.index.to_numpy()], index=subset.index)
+    first_rows = numbers.groupby([subset[k] for k in key], sort=False, dropna=False,
+                                 observed=True).transform("first")
     bad = np.zeros(len(parsed), dtype=bool)
     bad[later[later].index.to_numpy()] = True
     name = table.key[0] if len(table.key) == 1 else "+".join(table.key)

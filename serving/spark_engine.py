@@ -27,6 +27,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -55,8 +56,12 @@ LOCAL_SETTINGS = {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": 
 
 def spark_session(master: str | None = None, conf: dict[str, str] | None = None):
     """A Spark session: `master` (default local[2], or what spark-submit set), offline, the settings above."""
+    import warnings
+
     from pyspark.sql import SparkSession
 
+    # pyspark 4.3 warns that pandas 3 is not fully supported; the engine's parity tests cover what it uses
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     submitted = "PYSPARK_GATEWAY_PORT" in os.environ          # started by spark-submit: its master and settings
     master = master or (None if submitted else DEFAULT_MASTER)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -94,6 +99,7 @@ class SparkExport:
     sources: dict[str, str]
     exported_at: pd.Timestamp | None
     reference: dict[str, TableResult]         # validated on the driver
+    parts: dict[str, tuple[str, ...]]         # each table's parquet files in name order
 
     @classmethod
     def open(cls, spark, uri: str) -> "SparkExport":
@@ -105,7 +111,7 @@ class SparkExport:
             raise TableUnusableError("*", uri, "the export folder does not exist",
                                      "give the folder that holds the twelve table files")
         exported_at = _exported_at(spark, fs, uri)
-        tables, sources, reference = {}, {}, {}
+        tables, sources, reference, parts = {}, {}, {}, {}
         references = _References()
         for table in TABLES:
             path = f"{uri}/{table.name}.parquet"
@@ -118,7 +124,7 @@ class SparkExport:
                 raise TableUnusableError(table.name, uri, "no file for this table",
                                          f"add {table.name}.parquet to the export (a folder of parts is fine)")
             sources[table.name] = path
-            frame = _numbered(spark, path, table.name)
+            frame, parts[table.name] = _numbered(spark, fs, path, table.name)
             if table.name in REFERENCE_TABLES:
                 result = validate_table(table, _collected(frame), references, path, exported_at)
                 for warning in result.warnings:
@@ -130,7 +136,7 @@ class SparkExport:
             for warning in validate_table(table, empty, None, path).warnings:   # a missing column stops here
                 log.warning(warning)
             tables[table.name] = frame
-        return cls(spark, uri, tables, sources, exported_at, reference)
+        return cls(spark, uri, tables, sources, exported_at, reference, parts)
 
     def grouped(self, names) -> tuple[object, groups.Layout]:
         """The rows of tables `names` in one frame of typed slots, each with its household's village."""
@@ -191,6 +197,14 @@ class _FileSystem:
     def is_dir(self, uri: str) -> bool:
         return self.exists(uri) and bool(self._fs.getFileStatus(self._path(uri)).isDirectory())
 
+    def parts(self, uri: str) -> tuple[str, ...]:
+        """A Parquet table's files in name order: itself, or a folder's parts (names starting with `_`
+        or `.` are not parts, as with `features.read.parquet_parts`)."""
+        if not self.is_dir(uri):
+            return (uri.rsplit("/", 1)[-1],)
+        names = sorted(str(status.getPath().getName()) for status in self._fs.listStatus(self._path(uri)))
+        return tuple(name for name in names if not name.startswith(("_", ".")))
+
 
 def _exported_at(spark, fs: _FileSystem, uri: str) -> pd.Timestamp | None:
     import json
@@ -209,27 +223,26 @@ def _exported_at(spark, fs: _FileSystem, uri: str) -> pd.Timestamp | None:
     return exported_at_of(info, path)
 
 
-def _numbered(spark, path: str, table: str):
-    """The table's rows with ROW, their 0-based number in the table: parts in name order, then row."""
+def _numbered(spark, fs: "_FileSystem", path: str, table: str):
+    """The table's rows with ROW, their 0-based row number in the table: parts in name order, then
+    row (a table of several parts is counted first, part by part)."""
     from pyspark.sql import functions as F
 
+    parts = fs.parts(path)
     try:
         frame = spark.read.parquet(path)
-        located = frame.select("*", F.col("_metadata.file_path").alias("_file"),
-                               F.col("_metadata.row_index").alias("_index"))
-        counts = sorted(((r["_file"], r["count"]) for r in located.groupBy("_file").count().collect()),
-                        key=lambda item: item[0].rsplit("/", 1)[-1])
+        row = F.col("_metadata.row_index")
+        if len(parts) > 1:
+            name = F.element_at(F.split(F.col("_metadata.file_path"), "/"), -1)
+            counts = dict(frame.groupBy(name.alias("name")).count().collect())
+            offsets = np.cumsum([0] + [counts.get(part, 0) for part in parts])[:-1]
+            row = F.create_map(*[F.lit(x) for part, offset in zip(parts, offsets)
+                                 for x in (part, int(offset))])[name] + row
+        numbered = frame.withColumn(groups.ROW, row.cast("long"))
     except Exception as exc:   # Spark raises many kinds; all mean the table cannot be read
-        if isinstance(exc, (InputError, TableUnusableError)):
-            raise
         raise TableUnusableError(table, path, f"Spark cannot read it ({type(exc).__name__}: {str(exc)[:300]})",
                                  "export the table again as Parquet") from exc
-    offsets, total = {}, 0
-    for file, count in counts:
-        offsets[file], total = total, total + count
-    offset = F.create_map(*[F.lit(x) for item in offsets.items() for x in item]) if offsets else None
-    row = (offset[F.col("_file")] + F.col("_index")) if offset is not None else F.col("_index")
-    return located.withColumn(groups.ROW, row.cast("long")).drop("_file", "_index")
+    return numbered, parts
 
 
 def _collected(frame) -> pa.Table:
@@ -286,13 +299,14 @@ def village_facts(export: SparkExport, dates: list[pd.Timestamp]) -> Facts:
 
 
 def features_frame(export: SparkExport, dates: list[pd.Timestamp], scoring: groups.ScoringContext | None = None,
-                   with_features: bool = True):
+                   with_features: bool = True, facts: Facts | None = None):
     """The grouped pass: a Spark frame of household rows (features, scores) and per-group accounts, persisted."""
     from pyspark import StorageLevel
 
     from features.build import empty_features
 
-    facts = village_facts(export, dates) if dates else None
+    if facts is None and dates and with_features:
+        facts = village_facts(export, dates)
     frame, layout = export.grouped(tuple(name for name in export.tables))
     columns = pa.Schema.from_pandas(empty_features(), preserve_index=False)
     fields = [pa.field(groups.KIND, pa.string())] + [pa.field(f.name, f.type) for f in columns]
@@ -407,7 +421,7 @@ def score_export(spark, uri: str, model, settings, out_dir: Path, book, force: b
     (no online store: that is filled by the pandas engine, which `/lookup` serves)."""
     from features.read import write_quarantine
     from serving import files
-    from serving.batch import MARKER, OUTPUT_SCHEMA, RunResult, _claim, run_folder
+    from serving.batch import MARKER, OUTPUT_SCHEMA, RunResult, _claim, _Clock, run_folder
     from serving.outputs import InputAccount, write_outputs
 
     as_of = pd.Timestamp(settings.as_of)
@@ -416,18 +430,24 @@ def score_export(spark, uri: str, model, settings, out_dir: Path, book, force: b
         log.info("%s is a finished run; nothing to do (--force scores it again)", run_dir)
         return RunResult(run_dir, True, False, files.read_json(run_dir / "summary.json"))
     work = _claim(run_dir, resume=False, force=force)
+    clock = _Clock()
     export = SparkExport.open(spark, uri)
+    clock.lap("read_and_validate")
     meta = {"model": model.name, "model_version": model.version, "feature_schema": model.bundle.schema_version}
     scoring = groups.ScoringContext(model.bundle, book, settings.reasons, meta, settings.capacity,
                                     settings.explain_per_township, pa.schema(LIST_OUTPUT))
-    out = features_frame(export, [as_of], scoring)
+    facts = village_facts(export, [as_of])
+    clock.lap("facts")
+    out = features_frame(export, [as_of], scoring, facts=facts)
     try:
-        found = account(export, out)
+        found = account(export, out)           # runs the village pass (validation, features, scores)
+        clock.lap("features_and_scores")
         shared = spark.sparkContext.broadcast(scoring)
         scored = household_rows(out)
         lists_frame = scored.groupBy("township_code").applyInArrow(
             lambda t: groups.township_lists(t, shared.value), _spark_schema(pa.schema(LIST_OUTPUT)))
         lists = collect_pandas(lists_frame)
+        clock.lap("lists_and_reasons")
     finally:
         out.unpersist()
     lists["household_id"] = lists["household_id"].astype("str")
@@ -444,9 +464,12 @@ def score_export(spark, uri: str, model, settings, out_dir: Path, book, force: b
         write_quarantine(found.validation, Path(quarantine_dir))
     summary = write_outputs(run_dir, InputAccount(found.validation, found.households), manifest, lists, [reasons],
                             settings)
+    clock.lap("outputs")
     files.write_json(run_dir / MARKER, {**manifest, "engine": "spark",
                                         "finished_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
-                                        "households_scored": summary["reconciliation"]["scored"]})
+                                        "households_scored": summary["reconciliation"]["scored"],
+                                        "seconds_this_session": clock.laps,
+                                        "spark_partitions": int(spark.conf.get("spark.sql.shuffle.partitions"))})
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)

@@ -93,7 +93,9 @@ def raw_tables(group: pa.Table, layout: Layout) -> tuple[dict[str, pa.Table], di
 
 def validated(group: pa.Table, context: GroupContext) -> tuple[ValidationResult, dict[str, np.ndarray]]:
     tables, numbers = raw_tables(group, context.layout)
-    return validate_tables(tables, context.sources, context.exported_at, accepted=context.reference), numbers
+    result = validate_tables(tables, context.sources, context.exported_at, accepted=context.reference,
+                             row_numbers={name: number + 1 for name, number in numbers.items()})
+    return result, numbers
 
 
 def side_rows(result: ValidationResult, numbers: dict[str, np.ndarray]) -> pd.DataFrame:
