@@ -64,9 +64,9 @@ def spark_session(master: str | None = None, conf: dict[str, str] | None = None)
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     submitted = "PYSPARK_GATEWAY_PORT" in os.environ          # started by spark-submit: its master and settings
     master = master or (None if submitted else DEFAULT_MASTER)
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     local = master is not None and master.startswith("local")
-    if local:
+    if local:          # the workers are this interpreter; on a cluster, spark.pyspark.python says which
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.appName("stayout")
     if master:

@@ -55,28 +55,6 @@ def county(tmp_path_factory):
     return data
 
 
-def test_validation_is_the_pandas_engines(spark, county, tmp_path, monkeypatch):
-    from features.read import write_quarantine
-    from serving.spark_engine import validate_export
-
-    monkeypatch.setenv("STAYOUT_HOME", str(tmp_path / "home"))
-    whole = read_export(county, tmp_path / "q-pandas")
-    found = validate_export(spark, county.as_uri())          # a URI, as on a cluster
-    write_quarantine(found.validation, tmp_path / "q-spark")
-    pd.testing.assert_frame_equal(found.validation.reconciliation(), whole.validation.reconciliation())
-    assert whole.validation.reconciliation()["quarantined"].sum() > 0
-    assert whole.validation.tables["income"].quarantined["row_number"].max() > pq.read_metadata(
-        county / "income.parquet" / "part-00000.parquet").num_rows      # numbers count across the parts
-    written = sorted(p.name for p in (tmp_path / "q-pandas").glob("*.csv"))
-    assert written and sorted(p.name for p in (tmp_path / "q-spark").glob("*.csv")) == written
-    for name in written:
-        assert (tmp_path / "q-spark" / name).read_bytes() == (tmp_path / "q-pandas" / name).read_bytes(), name
-    from features.fingerprint import data_snapshot_hash
-
-    assert found.snapshot == data_snapshot_hash(whole.tables)
-    assert found.households == whole.tables["households"]["household_id"].nunique()
-
-
 def test_features_are_the_pandas_engines(spark, county, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("STAYOUT_HOME", str(tmp_path / "home"))
     out = tmp_path / "features"
@@ -141,3 +119,35 @@ def _plain(value):
         return None
     return value.isoformat() if isinstance(value, pd.Timestamp) else value
 
+
+
+def test_spark_submit_validates_as_the_pandas_engine_does(county, tmp_path):
+    """The documented cluster path, on local[2]: spark-submit starts the command line as its driver,
+    which takes spark-submit's master. The export is given as a URI; the reconciliation and the
+    quarantine files are the pandas engine's, byte for byte (row numbers count across the parts)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import stayout.cli
+
+    env = {**os.environ, "STAYOUT_HOME": str(tmp_path / "home"), "PYSPARK_PYTHON": sys.executable,
+           "SPARK_LOCAL_IP": "127.0.0.1"}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
+         "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
+         stayout.cli.__file__, "validate", county.as_uri(), "--engine", "spark", "--quarantine",
+         str(tmp_path / "q-spark")],
+        env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    whole = read_export(county, tmp_path / "q-pandas")
+    table = whole.validation.reconciliation()
+    assert table.to_string(index=False) in done.stdout
+    assert table["quarantined"].sum() > 0
+    assert whole.validation.tables["income"].quarantined["row_number"].max() > pq.read_metadata(
+        county / "income.parquet" / "part-00000.parquet").num_rows
+    written = sorted(p.name for p in (tmp_path / "q-pandas").glob("*.csv"))
+    assert written and sorted(p.name for p in (tmp_path / "q-spark").glob("*.csv")) == written
+    for name in written:
+        assert (tmp_path / "q-spark" / name).read_bytes() == (tmp_path / "q-pandas" / name).read_bytes(), name
