@@ -55,23 +55,11 @@ def county(tmp_path_factory):
     return data
 
 
-def test_features_are_the_pandas_engines(spark, county, tmp_path, monkeypatch, capsys):
+def test_validate_prints_the_pandas_engines_reconciliation(spark, county, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("STAYOUT_HOME", str(tmp_path / "home"))
-    out = tmp_path / "features"
-    args = ["features", str(county), "--out", str(out), "--engine", "spark"] + [x for d in DATES for x in ("--as-of", d)]
-    assert main(args) == 0
-    assert "households" in capsys.readouterr().out
-    got = pd.read_parquet(out).sort_values(["as_of", "household_id"]).reset_index(drop=True)
-    expected = build_features(read_export(county).tables, [pd.Timestamp(d) for d in DATES])
-    expected = expected.sort_values(["as_of", "household_id"]).reset_index(drop=True)
-    assert len(got) == len(expected) > 700
-    assert list(got.columns) == list(expected.columns)
-    for column in expected.columns:
-        if expected[column].dtype == "float64":
-            np.testing.assert_allclose(got[column].to_numpy(), expected[column].to_numpy(), rtol=0, atol=1e-9,
-                                       equal_nan=True, err_msg=column)
-        else:
-            assert got[column].astype(str).tolist() == expected[column].astype(str).tolist(), column
+    assert main(["validate", county.as_uri(), "--engine", "spark"]) == 0
+    table = read_export(county).validation.reconciliation()
+    assert table["quarantined"].sum() > 0 and table.to_string(index=False) in capsys.readouterr().out
 
 
 def test_scores_lists_reasons_and_summary_are_the_pandas_engines(spark, county, trained_once, tmp_path, monkeypatch):
@@ -112,19 +100,11 @@ def test_a_csv_table_or_a_missing_column_is_refused_before_any_work(spark, count
         SparkExport.open(spark, str(missing))
 
 
-def _plain(value):
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value.isoformat() if isinstance(value, pd.Timestamp) else value
-
-
-
-def test_spark_submit_validates_as_the_pandas_engine_does(county, tmp_path):
+def test_spark_submit_writes_the_pandas_engines_features_and_quarantine(county, tmp_path):
     """The documented cluster path, on local[2]: spark-submit starts the command line as its driver,
-    which takes spark-submit's master. The export is given as a URI; the reconciliation and the
-    quarantine files are the pandas engine's, byte for byte (row numbers count across the parts)."""
+    which takes spark-submit's master; the export is given as a URI. The features are the pandas
+    engine's (to 1e-9), and so are the quarantine files, byte for byte (row numbers count across
+    the parts)."""
     import os
     import subprocess
     import sys
@@ -134,20 +114,41 @@ def test_spark_submit_validates_as_the_pandas_engine_does(county, tmp_path):
 
     env = {**os.environ, "STAYOUT_HOME": str(tmp_path / "home"), "PYSPARK_PYTHON": sys.executable,
            "SPARK_LOCAL_IP": "127.0.0.1"}
+    out = tmp_path / "features"
     done = subprocess.run(
         [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
          "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
-         stayout.cli.__file__, "validate", county.as_uri(), "--engine", "spark", "--quarantine",
-         str(tmp_path / "q-spark")],
+         stayout.cli.__file__, "features", county.as_uri(), "--engine", "spark", "--out", out.as_uri(),
+         *[x for d in DATES for x in ("--as-of", d)]],
         env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "households" in done.stdout
+
     whole = read_export(county, tmp_path / "q-pandas")
-    table = whole.validation.reconciliation()
-    assert table.to_string(index=False) in done.stdout
-    assert table["quarantined"].sum() > 0
+    got = pd.read_parquet(out).sort_values(["as_of", "household_id"]).reset_index(drop=True)
+    expected = build_features(whole.tables, [pd.Timestamp(d) for d in DATES])
+    expected = expected.sort_values(["as_of", "household_id"]).reset_index(drop=True)
+    assert len(got) == len(expected) > 700
+    assert list(got.columns) == list(expected.columns)
+    for column in expected.columns:
+        if expected[column].dtype == "float64":
+            np.testing.assert_allclose(got[column].to_numpy(), expected[column].to_numpy(), rtol=0, atol=1e-9,
+                                       equal_nan=True, err_msg=column)
+        else:
+            assert got[column].astype(str).tolist() == expected[column].astype(str).tolist(), column
+
     assert whole.validation.tables["income"].quarantined["row_number"].max() > pq.read_metadata(
         county / "income.parquet" / "part-00000.parquet").num_rows
+    quarantine = tmp_path / "home" / "quarantine" / "county"
     written = sorted(p.name for p in (tmp_path / "q-pandas").glob("*.csv"))
-    assert written and sorted(p.name for p in (tmp_path / "q-spark").glob("*.csv")) == written
+    assert written and sorted(p.name for p in quarantine.glob("*.csv")) == written
     for name in written:
-        assert (tmp_path / "q-spark" / name).read_bytes() == (tmp_path / "q-pandas" / name).read_bytes(), name
+        assert (quarantine / name).read_bytes() == (tmp_path / "q-pandas" / name).read_bytes(), name
+
+
+def _plain(value):
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value.isoformat() if isinstance(value, pd.Timestamp) else value
