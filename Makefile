@@ -43,7 +43,7 @@ demo: $(STAMP)
 	$(BIN)/stayout score $(DEMO_DIR) --as-of $(DEMO_AS_OF) --out $(DEMO_SCORES) --force
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
