@@ -201,7 +201,14 @@ def _spark(args: argparse.Namespace):
     except ImportError as exc:
         raise InputError("--engine spark needs pyspark: install the spark extra (pip install 'stayout[spark]'; "
                          "make install does) and a Java runtime") from exc
-    return spark_session(args.spark_master, parse_conf(args.spark_conf))
+    conf = parse_conf(args.spark_conf)
+    try:
+        return spark_session(args.spark_master, conf)
+    except Exception as exc:   # pyspark raises its own kinds when no JVM starts
+        if "JAVA" in str(exc).upper():
+            raise InputError(f"Spark could not start a Java runtime ({str(exc)[:200]}); install one "
+                             "(tools/install-java does, with apt-get) or set JAVA_HOME") from exc
+        raise
 
 
 def _local(args: argparse.Namespace, name: str) -> Path:

@@ -22,7 +22,7 @@ ANALYST_INPUTS = ["assessed_income_line_ratio", "assessed_years_below_line", "he
 
 @pytest.fixture(scope="module")
 def survey():
-    simulation = simulate(SimulationConfig(households=3000, counties=2, start="2016-01", months=96, seed=31))
+    simulation = simulate(SimulationConfig(households=2000, counties=2, start="2016-01", months=96, seed=31))
     validation = validate_tables(survey_tables(simulation, seed=31))
     assert all(len(t.quarantined) == 0 for t in validation.tables.values())
     return validation.accepted(), pd.Timestamp("2024-04-01")

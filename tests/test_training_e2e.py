@@ -117,7 +117,8 @@ def test_a_later_export_scores_the_registered_champion_on_dates_it_never_learned
     simulation = simulate(SimulationConfig(households=1500, counties=2, start="2021-01", months=56, seed=12))
     write_export(simulation, home / "export-56", seed=12)
     config = _config_file(tmp_path, registered_model="later", experiment="later",
-                          splits={**SMALL["splits"], "test_dates": 3})
+                          splits={**SMALL["splits"], "test_dates": 3}, model={"n_estimators": 40, "min_child_samples": 20},
+                          evaluation={"bootstrap_samples": 10})
     assert main(["train", str(county), "--config", config]) == 0
     champion = registry.model_version("later", "champion")
     assert main(["train", str(home / "export-56"), "--config", config]) == 0
@@ -152,7 +153,7 @@ def test_gate_rules():
 def test_three_years_of_records_train_a_champion_with_the_default_config(tmp_path, capsys):
     """Records from 2021-01, taken on 2024-01-01: the plan says what it did, a champion is registered,
     and out of time it finds more of the relapses at township capacity than today's rules."""
-    simulation = simulate(SimulationConfig(households=8000, counties=3, start="2021-01", months=36, seed=17))
+    simulation = simulate(SimulationConfig(households=6000, counties=3, start="2021-01", months=36, seed=17))
     write_export(simulation, tmp_path / "three-years", seed=17)
     assert main(["splits", str(tmp_path / "three-years")]) == 0
     plan_text = capsys.readouterr().out
