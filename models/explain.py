@@ -15,6 +15,7 @@ import pandas as pd
 
 from features.catalogue import FEATURES_BY_NAME
 from models.bundle import ModelBundle, calibrate
+from stayout.home import thread_limit
 
 CHUNK_ROWS = 20_000
 
@@ -42,7 +43,7 @@ def contributions(bundle: ModelBundle, features: pd.DataFrame, chunk_rows: int =
                   threads: int | None = None) -> tuple[np.ndarray, float]:
     """(rows x features contributions, base value) on the raw scale, chunk by chunk on every core."""
     matrix = bundle.matrix(features)
-    threads = threads or os.cpu_count() or 1
+    threads = threads or thread_limit() or os.cpu_count() or 1
     parts = [bundle.booster.predict(matrix[start:start + chunk_rows], pred_contrib=True, num_threads=threads)
              for start in range(0, len(matrix), chunk_rows)]
     full = np.concatenate(parts) if parts else np.zeros((0, len(bundle.feature_names) + 1))

@@ -25,3 +25,10 @@ def go_offline() -> None:
     """Switch off every library's telemetry; called by the CLI and the service at start."""
     for name, value in OFFLINE_ENVIRONMENT.items():
         os.environ[name] = value
+
+
+def thread_limit() -> int | None:
+    """The threads LightGBM may use, from `STAYOUT_THREADS` (unset: each part's own default). The test
+    suite sets 1 on each of its two workers, so that two trainings do not fight over both cores."""
+    value = os.environ.get("STAYOUT_THREADS", "").strip()
+    return max(1, int(value)) if value.isdigit() else None

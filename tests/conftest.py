@@ -14,6 +14,9 @@ import pytest
 from stayout.home import OFFLINE_ENVIRONMENT
 
 os.environ.update(OFFLINE_ENVIRONMENT)
+if os.environ.get("PYTEST_XDIST_WORKER"):   # two workers on two cores: one thread each for LightGBM and OpenMP
+    os.environ.setdefault("STAYOUT_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +33,7 @@ SMALL_TRAINING = {"splits": {"test_dates": 2, "validation_dates": 2, "max_traini
 # The slowest modules first: the suite runs on two workers (`make test`, with xdist's reordering by
 # test count switched off), each taking the next module when it is free, so the long ones are not
 # left for the end.
-SLOW_MODULES = ("test_training_e2e", "test_survey_export", "test_service", "test_spark", "test_batch_scoring",
+SLOW_MODULES = ("test_training_e2e", "test_training_later", "test_survey_export", "test_service", "test_spark", "test_batch_scoring",
                 "test_retrain", "test_monitor", "test_simulate_calibration", "test_splits", "test_baselines")
 
 

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from stayout.errors import ConfigError
+from stayout.home import thread_limit
 
 
 class _Strict(BaseModel):
@@ -39,7 +40,7 @@ class ModelConfig(_Strict):
         0.25, gt=0, le=1, description="share of training negatives kept (all positives are): the class imbalance "
                                       "is handled by sampling; calibration on untouched validation restores rates")
     calibration: Literal["isotonic", "platt"] = "isotonic"
-    threads: int = Field(2, ge=1)
+    threads: int = Field(default_factory=lambda: thread_limit() or 2, ge=1)
 
 
 class EvaluationConfig(_Strict):
