@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ import pyarrow as pa
 from features.contract import TABLES
 from features.facts import REFERENCE_TABLES, Facts, village_shares
 from features.fingerprint import combined_snapshot_hash, table_digest
-from features.validate import TableResult, ValidationResult, validate_table
+from features.validate import TableResult, ValidationResult, _no_quarantine, validate_table
 from serving import spark_groups as groups
 from stayout.errors import InputError, TableUnusableError
 
@@ -343,7 +344,7 @@ def account(export: SparkExport, out) -> Account:
         rows = side[side["side_table"] == table.name]
         quarantined = [groups.from_ipc(bytes(b)) for b in rows["side_quarantine"] if b is not None]
         frame = (pd.concat(quarantined, ignore_index=True).sort_values("row_number", kind="stable")
-                 .reset_index(drop=True) if quarantined else _empty_quarantine(table))
+                 .reset_index(drop=True) if quarantined else _no_quarantine(table.column_names))
         results[table.name] = TableResult(table.name, pd.DataFrame(), frame, read=int(rows["side_read"].sum()),
                                           collapsed=int(rows["side_collapsed"].sum()),
                                           accepted_count=int(rows["side_accepted"].sum()))
@@ -356,12 +357,6 @@ def account(export: SparkExport, out) -> Account:
             raise RuntimeError(f"{result.name}: {result.read} rows read, {result.n_accepted} accepted, "
                                f"{result.collapsed} collapsed, {len(result.quarantined)} quarantined do not add up")
     return Account(validation, households, combined_snapshot_hash(digests))
-
-
-def _empty_quarantine(table) -> pd.DataFrame:
-    from features.validate import QUARANTINE_EXTRA_COLUMNS
-
-    return pd.DataFrame({name: pd.Series(dtype="str") for name in (*table.column_names, *QUARANTINE_EXTRA_COLUMNS)})
 
 
 def _spark_schema(schema: pa.Schema):
@@ -470,7 +465,5 @@ def score_export(spark, uri: str, model, settings, out_dir: Path, book, force: b
                                         "households_scored": summary["reconciliation"]["scored"],
                                         "seconds_this_session": clock.laps,
                                         "spark_partitions": int(spark.conf.get("spark.sql.shuffle.partitions"))})
-    import shutil
-
     shutil.rmtree(work, ignore_errors=True)
     return RunResult(run_dir, True, True, summary)
