@@ -16,6 +16,11 @@ Family = Literal[
 ]
 Dtype = Literal["float", "int", "bool"]
 Imputation = Literal["zero", "missing", "false"]
+# How an input moves with the calendar alone, for drift monitoring: "ages" grows by one a year for the
+# same household (years since exit, the head's age); "since" counts months back to a household's
+# latest record of a kind, so how far it can reach depends on how many months the export holds.
+Clock = Literal["", "ages", "since"]
+AGEING = ("years_since_exit", "head_age")
 
 FAMILY_LABELS: dict[str, tuple[str, str]] = {
     "illness": ("illness and medical costs", "疾病与医疗支出"),
@@ -43,10 +48,12 @@ class Feature:
     family: Family
     imputation: Imputation = "zero"
     protected: bool = False
+    clock: Clock = ""
 
 
 def _f(name, dtype, unit, family, description, description_zh, imputation="zero", protected=False) -> Feature:
-    return Feature(name, dtype, unit, description, description_zh, family, imputation, protected)
+    clock = "since" if name.startswith("months_since_") else "ages" if name in AGEING else ""
+    return Feature(name, dtype, unit, description, description_zh, family, imputation, protected, clock)
 
 
 _INCOME = [

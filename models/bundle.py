@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
 from features.catalogue import FEATURE_SCHEMA_VERSION, FEATURES_BY_NAME
+from features.facts import VILLAGE_SHARES
 from models.bands import Bands
-from models.drift import SCORE, References
+from models.drift import SCORE, References, calendar_view
 from stayout.errors import InputError
 
 
@@ -54,8 +56,11 @@ def reference_of(bundle: ModelBundle, cohort: pd.DataFrame) -> References:
     calibrated score."""
     inputs = cohort.loc[:, list(bundle.feature_names)].astype("float64")
     yes_no = [name for name in bundle.feature_names if FEATURES_BY_NAME[name].dtype == "bool"]
+    views = {name: FEATURES_BY_NAME[name].clock for name in bundle.feature_names if FEATURES_BY_NAME[name].clock}
+    inputs = calendar_view(inputs, cohort["as_of"], views)
     return References.fit(inputs.assign(**{SCORE: bundle.predict(cohort)}),
-                          pd.DatetimeIndex(cohort["as_of"]).month.to_numpy(), yes_no)
+                          pd.DatetimeIndex(cohort["as_of"]).month.to_numpy(), yes_no, views,
+                          [name for name in VILLAGE_SHARES if name in bundle.feature_names])
 
 
 def feature_matrix(features: pd.DataFrame, feature_names: tuple[str, ...]) -> np.ndarray:
@@ -66,9 +71,20 @@ def feature_matrix(features: pd.DataFrame, feature_names: tuple[str, ...]) -> np
     return features.loc[:, list(feature_names)].astype("float64").to_numpy()
 
 
+TIE_BREAK = 1e-9
+
+
 def calibrate(calibrator: IsotonicRegression | LogisticRegression, raw: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities of the raw log-odds.
+
+    Isotonic calibration is a step function: at the top of a county's cohort a few dozen values
+    are shared by hundreds of households, and a township list cut inside one step would follow
+    household ids, not risk. So each probability is moved towards the raw score's own logistic
+    value by a share of `TIE_BREAK`: the score still rises with the raw score, now strictly, so
+    every list follows the model's ranking, and no probability moves by more than 1e-9.
+    """
     if len(raw) == 0:        # no household (a village with nobody in the cohort): no score
         return np.empty(0, dtype="float64")
     if isinstance(calibrator, IsotonicRegression):
-        return calibrator.predict(raw)
+        return calibrator.predict(raw) * (1.0 - TIE_BREAK) + TIE_BREAK * expit(raw)
     return calibrator.predict_proba(raw.reshape(-1, 1))[:, 1]

@@ -11,6 +11,22 @@ bins a current cohort the same way:
 - values of a discrete input (a few whole numbers) never seen in the reference are listed
   (`new_levels`); for a yes/no input any other value is broken data ("act"), for a count it is
   only listed.
+
+PSI barely moves when a rare event becomes twice as common (3% to 6% of households is a PSI of
+about 0.02), and a job crisis or a disaster year is exactly that. So for an input that is zero or
+missing for at least 80% of the reference, the share of households with the event (a nonzero
+value, or any value of a "since" input) is compared too: watch when it is 1.5 times or two
+thirds of the reference's with Fisher's exact test below 0.01, act when it is twice or half with
+the test below 0.001 (scipy's `fisher_exact`).
+
+Village shares (`village_*`) take a few dozen values in a county, one per village, so PSI over
+households counts the same village many times: they are judged "watch" at most.
+
+Inputs that move with the calendar alone are compared in a view that does not (`calendar_view`,
+applied alike to the reference and to the cohort): an input that ages (years since exit, the
+head's age) as the year it counts from, so a county whose households are one year older has not
+drifted; months since a household's latest record of a kind only within the last
+`SINCE_HORIZON` months, so a longer export (which reaches further back) has not drifted either.
 """
 from __future__ import annotations
 
@@ -19,13 +35,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.stats import fisher_exact
 
 BINS = 10
 WATCH, ACT = 0.10, 0.25
 MIN_ROWS = 500
 FLOOR = 1e-4
+RARE = 0.2              # an input with an event in at most this share of the reference also has that share compared
+EVENT_WATCH, EVENT_ACT = 1.5, 2.0           # ratios of the event share (or their inverses)
+EVENT_WATCH_P, EVENT_ACT_P = 0.01, 0.001
 DISCRETE_LEVELS = 12     # an input with at most this many distinct values also has its levels checked
 SCORE = "score"
+ORDER = {"too_few": 0, "ok": 1, "watch": 2, "act": 3}
+SINCE_HORIZON = 12      # months: "months since" inputs are compared within the last year
+VIEWS = {"ages": "as the year it counts from (the as-of year minus the value)",
+         "since": f"within the last {SINCE_HORIZON} months (an older or no record is one bin)"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +59,9 @@ class ColumnReference:
     missing: float
     levels: tuple[float, ...] | None  # the distinct values, for discrete inputs (a few whole numbers)
     yes_no: bool = False             # a yes/no input: any other value is broken data
+    events: float | None = None      # share of rows with the event, for a rare-event input
+    since: bool = False              # a "since" input: any value is the event
+    capped: bool = False             # judged "watch" at most (a village share)
 
 
 @dataclass(frozen=True)
@@ -43,11 +70,14 @@ class Reference:
     columns: dict[str, ColumnReference] = field(default_factory=dict)
 
     @classmethod
-    def fit(cls, frame: pd.DataFrame, yes_no: Iterable[str] = ()) -> "Reference":
+    def fit(cls, frame: pd.DataFrame, yes_no: Iterable[str] = (), since: Iterable[str] = (),
+            capped: Iterable[str] = ()) -> "Reference":
         """The reference of every column of `frame` (numeric or boolean); `yes_no` names the
-        columns that can only be 0 or 1."""
-        flags = set(yes_no)
-        return cls(len(frame), {name: _fit_column(_values(frame[name]), name in flags) for name in frame.columns})
+        columns that can only be 0 or 1, `since` the "since" inputs, `capped` those judged
+        "watch" at most."""
+        flags, since, capped = set(yes_no), set(since), set(capped)
+        return cls(len(frame), {name: _fit_column(_values(frame[name]), name in flags, name in since, name in capped)
+                                for name in frame.columns})
 
     def compare(self, frame: pd.DataFrame) -> pd.DataFrame:
         """One row per reference column found in `frame`: psi, status, missing shares, new levels."""
@@ -64,30 +94,67 @@ class Reference:
             broken = bool(new) and reference.yes_no
             status = ("too_few" if not enough else "act" if psi >= ACT or broken else
                       "watch" if psi >= WATCH else "ok")
+            events = _event_change(reference, self.rows, values) if enough else {}
+            if events and ORDER[events["event_status"]] > ORDER[status]:
+                status = events["event_status"]
+            if reference.capped and status == "act" and not broken:
+                status = "watch"
             rows.append({"column": name, "psi": round(float(psi), 4), "status": status,
+                         "event_share_reference": events.get("reference"), "event_share_current": events.get("current"),
+                         "event_ratio": events.get("ratio"), "event_p": events.get("p"),
                          "reference_rows": self.rows, "current_rows": len(values),
                          "reference_missing": round(reference.missing, 4),
                          "current_missing": round(float(np.isnan(values).mean()) if len(values) else 0.0, 4),
                          "bins": len(reference.cuts) + 1, "new_levels": new[:10]})
-        return pd.DataFrame(rows, columns=["column", "psi", "status", "reference_rows", "current_rows",
+        return pd.DataFrame(rows, columns=["column", "psi", "status", "event_share_reference", "event_share_current",
+                                           "event_ratio", "event_p", "reference_rows", "current_rows",
                                            "reference_missing", "current_missing", "bins", "new_levels"])
+
+
+def calendar_view(frame: pd.DataFrame, as_of: pd.Series | pd.Timestamp, clocks: dict[str, str]) -> pd.DataFrame:
+    """`frame` with each input named in `clocks` in its calendar-free view (see the module doc);
+    `as_of` is each row's date, or one date for all."""
+    out = frame.copy()
+    years = pd.DatetimeIndex(as_of).year.to_numpy(dtype=float) if isinstance(as_of, pd.Series) \
+        else float(pd.Timestamp(as_of).year)
+    for name, clock in clocks.items():
+        if name not in out.columns:
+            continue
+        values = pd.to_numeric(out[name], errors="coerce").astype("float64")
+        if clock == "ages":
+            out[name] = years - values
+        elif clock == "since":
+            out[name] = values.where(values <= SINCE_HORIZON)
+        elif clock:
+            raise ValueError(f"unknown clock {clock!r} for {name}")
+    return out
 
 
 @dataclass(frozen=True)
 class References:
-    """The training cohort's reference, pooled over its dates and per calendar month of its dates:
-    many inputs follow the year (months since the autumn assessment or the last visit), so a
-    cohort is compared with the training dates of its own calendar month where they are enough."""
+    """The reference of the training export's last 12 monthly cohorts, pooled and per calendar
+    month: many inputs follow the year (months since the autumn assessment or the last visit), so
+    a cohort is compared with the same calendar month where it has enough households. `views`
+    names the inputs kept in their calendar-free view (`calendar_view`), which the cohort
+    compared must be put in too."""
 
     pooled: Reference
     by_month: dict[int, Reference] = field(default_factory=dict)
+    views: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def fit(cls, frame: pd.DataFrame, months: np.ndarray, yes_no: Iterable[str] = ()) -> "References":
-        months, yes_no = np.asarray(months), tuple(yes_no)
-        by_month = {int(month): Reference.fit(frame[months == month], yes_no) for month in np.unique(months)
-                    if (months == month).sum() >= MIN_ROWS}
-        return cls(Reference.fit(frame, yes_no), by_month)
+    def fit(cls, frame: pd.DataFrame, months: np.ndarray, yes_no: Iterable[str] = (),
+            views: dict[str, str] | None = None, capped: Iterable[str] = ()) -> "References":
+        months, yes_no, views, capped = np.asarray(months), tuple(yes_no), dict(views or {}), tuple(capped)
+        since = tuple(name for name, clock in views.items() if clock == "since")
+        by_month = {int(month): Reference.fit(frame[months == month], yes_no, since, capped)
+                    for month in np.unique(months) if (months == month).sum() >= MIN_ROWS}
+        return cls(Reference.fit(frame, yes_no, since, capped), by_month, views)
+
+    def viewed(self, frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+        """A cohort of `as_of` in the views this reference was kept in (none for a model trained
+        before views existed)."""
+        return calendar_view(frame, as_of, getattr(self, "views", {}))
 
     def for_month(self, month: int) -> tuple[Reference, str]:
         """The reference to compare a cohort of calendar month `month` with, and what it is."""
@@ -107,14 +174,38 @@ def _values(column: pd.Series) -> np.ndarray:
     return pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
 
 
-def _fit_column(values: np.ndarray, yes_no: bool = False) -> ColumnReference:
+def _event(values: np.ndarray, since: bool) -> np.ndarray:
+    present = ~np.isnan(values)
+    return present if since else present & (values != 0)
+
+
+def _event_change(reference: ColumnReference, reference_rows: int, values: np.ndarray) -> dict:
+    """The event share now against the reference's, its ratio, Fisher's exact p and the status
+    they give (empty for an input that is not a rare event)."""
+    if reference.events is None:
+        return {}
+    had, now = round(reference.events * reference_rows), int(_event(values, reference.since).sum())
+    current = now / len(values)
+    ratio = current / reference.events if reference.events > 0 else (np.inf if now else 1.0)
+    p = float(fisher_exact([[had, reference_rows - had], [now, len(values) - now]])[1])
+    moved = max(ratio, 1.0 / ratio) if ratio > 0 else np.inf
+    status = ("act" if moved >= EVENT_ACT and p < EVENT_ACT_P else
+              "watch" if moved >= EVENT_WATCH and p < EVENT_WATCH_P else "ok")
+    return {"reference": round(reference.events, 4), "current": round(current, 4),
+            "ratio": round(float(ratio), 3) if np.isfinite(ratio) else None, "p": float(f"{p:.3g}"),
+            "event_status": status}
+
+
+def _fit_column(values: np.ndarray, yes_no: bool = False, since: bool = False, capped: bool = False) -> ColumnReference:
     present = values[~np.isnan(values)]
     cuts = np.unique(np.quantile(present, np.linspace(0, 1, BINS + 1)[1:-1])) if len(present) else np.zeros(0)
     distinct = np.unique(present)
     discrete = yes_no or (len(distinct) <= DISCRETE_LEVELS and bool(np.all(distinct == np.round(distinct))))
+    events = float(_event(values, since).mean()) if len(values) else 0.0
     return ColumnReference(tuple(cuts.tolist()), tuple(_shares(values, tuple(cuts.tolist())).tolist()),
                            float(np.isnan(values).mean()) if len(values) else 0.0,
-                           tuple(distinct.tolist()) if discrete else None, yes_no)
+                           tuple(distinct.tolist()) if discrete else None, yes_no,
+                           events if events <= RARE and not yes_no else None, since, capped)
 
 
 def _shares(values: np.ndarray, cuts: tuple[float, ...]) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 For every model input and the calibrated score: PSI on the reference's 10 quantile bins (0.10
 watch, 0.25 act, judged with at least 500 households on each side), the share missing on each
-side and levels the reference never had (`models.drift`); per county, the cohort, its mean score
+side and levels the reference never had (`models.drift`; inputs that move with the calendar alone
+are compared in their calendar-free view, listed in the report); per county, the cohort, its mean score
 and the share in the high tier. The verdict is the worst status found: `ok` or `watch` exit 0,
 `act` exits 3 so that a scheduler can react. Written to `OUT/monitor-<as_of>.json` and `.html`
 (`serving.monitor_report`), and as a run of the `stayout-monitor` experiment in MLflow.
@@ -20,7 +21,7 @@ from features.labels import NeedGrid, attach_labels, data_end, is_final
 from features.timeline import HouseholdIndex
 from features.read import read_export
 from models import registry
-from models.drift import SCORE
+from models.drift import ORDER, SCORE
 from models.lists import county_code
 from serving.files import write_json, write_text
 from serving.monitor_report import render_monitor
@@ -30,7 +31,6 @@ from stayout.home import quarantine_dir_for, stayout_home
 
 EXIT_ACT = 3
 MONITOR_EXPERIMENT = "stayout-monitor"
-ORDER = {"too_few": 0, "ok": 1, "watch": 2, "act": 3}
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,10 @@ def monitor(data_dir: Path, as_of: pd.Timestamp, out: Path, model_name: str = re
     if frame.empty:
         raise InputError(f"the cohort at {as_of:%Y-%m-%d} is empty; choose a date inside the export")
     scores = bundle.predict(frame)
-    current = frame.loc[:, list(bundle.feature_names)].astype("float64").assign(**{SCORE: scores})
+    current = bundle.reference.viewed(frame.loc[:, list(bundle.feature_names)].astype("float64"), as_of)
+    current = current.assign(**{SCORE: scores})
     reference, against = bundle.reference.for_month(as_of.month)
+    views = dict(getattr(bundle.reference, "views", {}))
     drift = reference.compare(current)
     judged = drift[drift["status"] != "too_few"]
     verdict = max(judged["status"], key=ORDER.__getitem__) if len(judged) else "ok"
@@ -67,7 +69,7 @@ def monitor(data_dir: Path, as_of: pd.Timestamp, out: Path, model_name: str = re
     result = {
         "as_of": f"{as_of:%Y-%m-%d}", "model_name": model_name, "model_version": found.version, "verdict": verdict,
         "exit_code": EXIT_ACT if verdict == "act" else 0, "households": len(frame),
-        "reference_rows": reference.rows, "reference": against,
+        "reference_rows": reference.rows, "reference": against, "views": views,
         "act": drift.loc[drift["status"] == "act", "column"].tolist(),
         "watch": drift.loc[drift["status"] == "watch", "column"].tolist(),
         "drift": drift.to_dict(orient="records"), "counties": counties.to_dict(orient="records"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from features.catalogue import FEATURES_BY_NAME
+from models.drift import VIEWS
 from serving.report import STYLE, SWITCH, both
 
 VERDICT = {"ok": ("正常", "healthy"), "watch": ("需关注", "watch"), "act": ("需处理", "needs action")}
@@ -18,6 +19,20 @@ EXTRA_STYLE = (".bar{display:inline-block;height:10px;background:#829ab1;vertica
                ".bar.watch{background:#f79009}.bar.act{background:#d92d20}"
                "tr.act td.s{color:#b42318;font-weight:bold}tr.watch td.s{color:#b54708}")
 SCALE = 0.5   # PSI at the right end of the bars
+
+
+VIEWS_ZH = {"ages": "按起始年份比较（评估年份减去该值），户龄增长本身不算漂移",
+            "since": "只比较近12个月内的记录（更早或没有记录合为一箱），导出月份更长本身不算漂移"}
+
+
+def _views(views: dict[str, str]) -> str:
+    """The inputs compared in a calendar-free view (input: clock), and how."""
+    if not views:
+        return ""
+    items = "".join(f"<li><code>{escape(name)}</code>: {both(VIEWS_ZH[clock], VIEWS[clock])}</li>"
+                    for name, clock in sorted(views.items()))
+    return (f'<details id="views"><summary>{both("随时间自然变化的输入如何比较", "Inputs that move with the calendar alone")}'
+            f"</summary><ul>{items}</ul></details>")
 
 
 def render_monitor(result: dict) -> str:
@@ -40,6 +55,7 @@ def render_monitor(result: dict) -> str:
         f'<div class="card">{both("需处理 / 需关注", "Act / watch")}<b>{len(result["act"])} / '
         f'{len(result["watch"])}</b></div></div>',
         f'<p class="muted">{both("PSI 按参照 10 分位分箱（缺失单列一箱）；≥0.10 需关注，≥0.25 需处理；每侧少于 500 户不判断。", "PSI on the reference 10-quantile bins (missing as a bin of its own); 0.10 or more: watch, 0.25 or more: act; not judged under 500 households a side.")}</p>',
+        _views(result.get("views", {})),
         f"<h2>{both('各输入与评分', 'Inputs and score')}</h2>",
         "<table><tr>" + "".join(f"<th>{both(z, e)}</th>" for z, e in (
             ("输入", "Input"), ("说明", "Meaning"), ("PSI", "PSI"), ("", ""), ("状态", "Status"),

@@ -120,9 +120,23 @@ def test_gate_rules():
 
     small_gain, _, _ = judge(challenger(0.305, 0.81), [], [], gate)
     auc_loss, _, _ = judge(challenger(0.40, 0.79), [], [], gate)
-    new_flag, reasons, _ = judge(challenger(0.40, 0.81), ["recall of x"], [], gate)
-    old_flag, _, _ = judge(challenger(0.40, 0.81), ["recall of x"], ["recall of x"], gate)
+    flag = "recall of x=True is 0.50x that of x=False (90% CI 0.30-0.80)"
+    recall = {"challenger": {"x=True": 0.10, "x=False": 0.20}, "champion": {"x=True": 0.15, "x=False": 0.15}}
+    new_flag, reasons, _ = judge(challenger(0.40, 0.81), [flag], [], gate, recall)
+    old_flag, _, _ = judge(challenger(0.40, 0.81), [flag], [flag.replace("0.50x", "0.60x")], gate, recall)
     no_champion, _, _ = judge({"gate_challenger_recall_at_capacity": 0.4, "gate_challenger_roc_auc": 0.8}, [], [],
                               gate)
     assert not small_gain and not auc_loss and not new_flag and old_flag and not no_champion
     assert "new fairness flags" in reasons[-1]
+    # the group behind (x=True) is caught as often as before: the others gained, nobody lost
+    level = {"challenger": {"x=True": 0.15, "x=False": 0.30}, "champion": {"x=True": 0.15, "x=False": 0.15}}
+    gained, reasons, _ = judge(challenger(0.40, 0.81), [flag], [], gate, level)
+    assert gained and "reported but not binding" in reasons[-1]
+    # above the band the reference group is the one left behind; unknown recalls bind
+    above = "recall of x=True is 2.00x that of x=False (90% CI 1.50-3.00)"
+    fell = {"challenger": {"x=True": 0.40, "x=False": 0.10}, "champion": {"x=True": 0.15, "x=False": 0.15}}
+    assert not judge(challenger(0.40, 0.81), [above], [], gate, fell)[0]
+    assert judge(challenger(0.40, 0.81), [above], [], gate, level | {"challenger": {"x=True": 0.4, "x=False": 0.2}})[0]
+    assert not judge(challenger(0.40, 0.81), [flag], [], gate, None)[0]
+    precision = "precision of x=True is 1.90x that of x=False (90% CI 1.10-3.00)"
+    assert judge(challenger(0.40, 0.81), [precision], [], gate, recall)[0]

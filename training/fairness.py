@@ -11,6 +11,7 @@ groups, not a re-ranking.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -73,6 +74,25 @@ def fairness_flags(audit: pd.DataFrame) -> list[str]:
                     f"that of {row.attribute}={row.reference} ({level:.0%} CI "
                     f"{getattr(row, f'{metric}_disparity_low'):.2f}-{getattr(row, f'{metric}_disparity_high'):.2f})")
     return lines
+
+
+FLAG = re.compile(r"^(?P<metric>recall|precision) of (?P<group>\S+=\S+) is (?P<disparity>[0-9.]+|nan)x "
+                  r"that of (?P<reference>\S+=\S+) ")
+
+
+def worse_off(flag: str) -> tuple[str, str]:
+    """(metric, group) of a line of `fairness_flags`: the group the disparity leaves behind, the
+    flagged group when its rate is the lower, else the reference group."""
+    found = FLAG.match(flag)
+    if not found:
+        raise ValueError(f"not a fairness flag: {flag!r}")
+    lower = float(found["disparity"]) < 1.0
+    return found["metric"], found["group"] if lower else found["reference"]
+
+
+def group_rates(audit: pd.DataFrame, metric: str = "recall") -> dict[str, float]:
+    """`metric` per group of an audit, keyed as the flags name groups ("attribute=value")."""
+    return {f"{row.attribute}={row.value}": float(getattr(row, metric)) for row in audit.itertuples(index=False)}
 
 
 def _audit_attribute(attribute: str, values: pd.Series, rows: _AuditRows, limits: _Limits) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from features.catalogue import model_features
 from models import registry
 from stayout.errors import NotFoundError
 from training.config import TrainingConfig
-from training.fairness import fairness_audit, fairness_flags
+from training.fairness import fairness_audit, fairness_flags, group_rates
 from training.metrics import evaluate
 from training.model import fit_bundle
 
@@ -45,6 +45,7 @@ class GateComparison:
     challenger_flags: list[str] = field(default_factory=list)
     champion_flags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    group_recall: dict[str, dict[str, float]] = field(default_factory=dict)   # per role, per "attribute=value"
 
     def summary(self) -> str:
         if self.kind == NONE:
@@ -86,14 +87,16 @@ def compare_with_champion(config: TrainingConfig, plan, train_rows: pd.DataFrame
 
 def _judge(config: TrainingConfig, rows: pd.DataFrame, kind: str, champion, dates) -> GateComparison:
     evaluation = config.evaluation
-    metrics, flags = {}, {}
+    metrics, flags, recall = {}, {}, {}
     for role, score in (("challenger", CHALLENGER), ("champion", CHAMPION)):
         result = evaluate(rows, score, capacity=evaluation.township_capacity, ks=evaluation.list_shares,
                           n_boot=evaluation.bootstrap_samples, seed=config.seed)
         metrics.update({f"gate_{role}_{name}": result[name] for name in GATE_METRICS})
-        flags[role] = fairness_flags(fairness_audit(rows, score, capacity=evaluation.township_capacity,
-                                                    n_boot=evaluation.bootstrap_samples, seed=config.seed))
-    return GateComparison(kind, champion.version, tuple(dates), metrics, flags["challenger"], flags["champion"])
+        audit = fairness_audit(rows, score, capacity=evaluation.township_capacity,
+                               n_boot=evaluation.bootstrap_samples, seed=config.seed)
+        flags[role], recall[role] = fairness_flags(audit), group_rates(audit, "recall")
+    return GateComparison(kind, champion.version, tuple(dates), metrics, flags["challenger"], flags["champion"],
+                          group_recall=recall)
 
 
 def _champion_config(champion, config: TrainingConfig, notes: list[str]) -> TrainingConfig:

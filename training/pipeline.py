@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.build import build_features
 from features.catalogue import FEATURES, model_features
 from features.context import PreparedExport
 from features.fingerprint import data_snapshot_hash
@@ -58,6 +59,16 @@ class TrainingResult:
     evaluated: object            # the pre-refit twin judged on the test window (a ModelBundle)
 
 
+def reference_dates(plan: SplitPlan, months: int = 12) -> list[pd.Timestamp]:
+    """The as-of dates of the drift reference kept with the model: the export's last `months` month
+    starts (from its first training date on). The dates the model learned from are at least a year
+    older (their outcome had to be known), and a reference that old mistakes the passing of time
+    for a change in the county; these are the newest cohorts the model's export could show."""
+    newest = (plan.data_end + pd.Timedelta(days=1)).to_period("M").to_timestamp()
+    dates = pd.date_range(end=newest, periods=months, freq="MS")
+    return [date for date in dates if date >= min(plan.all_dates)]
+
+
 def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
           progress: Callable[[Iterable], Iterable] | None = None,
           exported_at: pd.Timestamp | None = None) -> TrainingResult:
@@ -84,7 +95,7 @@ def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
     gate = compare_with_champion(config, plan, train_rows, valid_rows, test)
     refit_rows = part(frame, "train", "refit_part")
     refit = fit_bundle(refit_rows, part(frame, "validation", "refit_part"), names, config.model, config.seed, tiers)
-    refit.reference = reference_of(refit, refit_rows)   # its whole training cohort, before sampling: for drift
+    refit.reference = reference_of(refit, build_features(tables, reference_dates(plan), prepared=prepared))
     refit.info.update(learned_until=f"{plan.learned_until:%Y-%m-%d}", label=plan.label,
                       evaluated_best_iteration=evaluated.info["best_iteration"])
     schedule = describe_plan(plan, frame)
@@ -93,7 +104,8 @@ def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
         run.log_dict(audit_record(audit), "predictability.json")
         run.log_metrics(_finite({**audit_metrics(audit, MODEL), **_looks_fine_metrics(fine), **gate.metrics}))
         run.log_dict({"model": {"flags": fairness_flags(audit_model), "audit": audit_model.to_dict("records")},
-                         "gate": {"challenger": gate.challenger_flags, "champion": gate.champion_flags}},
+                         "gate": {"challenger": gate.challenger_flags, "champion": gate.champion_flags,
+                                  "recall": gate.group_recall}},
                         "fairness.json")
         view, figure = global_view(refit, test, config.seed)
         run.log_dict(view, "explanations_global.json")

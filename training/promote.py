@@ -1,5 +1,13 @@
 """The promotion gate: a challenger replaces the champion only when it is better and no less fair.
 
+No less fair means no new recall disparity between groups (the share of each group's relapses
+the list catches, the miss rate's complement) that leaves its group caught less often than the
+champion caught it: a disparity that comes only from the other groups gaining is reported, since
+refusing it would keep everyone at the champion's level. A new precision disparity is written in the
+reasons but does not decide: where groups relapse at different rates, as elderly-only
+households do, equal recall and equal precision cannot both hold, and missing a household in
+need is the harm this list exists to avoid.
+
 The figures come from the challenger's training run, where both were judged on final dates that
 neither learned from (`training.gate`: the registered champion on unseen dates, or the two
 procedures retrained on the same dates). The decision and its figures are written to the
@@ -14,10 +22,14 @@ from dataclasses import dataclass
 from models import registry
 from stayout.errors import InputError
 from training.config import GateConfig
+from training.fairness import worse_off
 
 RECALL = "recall_at_capacity"
 AUC = "roc_auc"
 CHALLENGER, CHAMPION = "gate_challenger_", "gate_champion_"
+# For an assistive programme the miss rate per group matters most: a new recall disparity (in
+# either direction, since the reference group can be the one missed) keeps a challenger out.
+BINDING = "recall of "
 
 
 @dataclass(frozen=True)
@@ -35,8 +47,10 @@ class Decision:
 
 
 def judge(metrics: dict[str, float], challenger_flags: list[str], champion_flags: list[str],
-          gate: GateConfig) -> tuple[bool, list[str], dict[str, float]]:
-    """Apply the gate to the challenger's and the champion's figures on the same test window."""
+          gate: GateConfig, group_recall: dict[str, dict[str, float]] | None = None
+          ) -> tuple[bool, list[str], dict[str, float]]:
+    """Apply the gate to the challenger's and the champion's figures on the same test window;
+    `group_recall` holds each model's recall per group ("attribute=value") there."""
     recall, champion_recall = metrics.get(CHALLENGER + RECALL, math.nan), metrics.get(CHAMPION + RECALL, math.nan)
     auc, champion_auc = metrics.get(CHALLENGER + AUC, math.nan), metrics.get(CHAMPION + AUC, math.nan)
     figures = {"challenger_recall_at_capacity": recall, "champion_recall_at_capacity": champion_recall,
@@ -55,11 +69,40 @@ def judge(metrics: dict[str, float], challenger_flags: list[str], champion_flags
     if loss > gate.auc_tolerance:
         passed = False
         reasons.append(f"ROC-AUC {auc:.3f} vs {champion_auc:.3f} loses more than {gate.auc_tolerance}")
-    new_flags = sorted(set(challenger_flags) - set(champion_flags))
-    if new_flags:
+    new_flags = new_fairness_flags(challenger_flags, champion_flags)
+    harms = [flag for flag in new_flags if flag.startswith(BINDING) and _leaves_behind(flag, group_recall)]
+    if harms:
         passed = False
-        reasons.append("new fairness flags: " + " | ".join(new_flags))
+        reasons.append("new fairness flags: " + " | ".join(harms))
+    if kept := [flag for flag in new_flags if flag.startswith(BINDING) and flag not in harms]:
+        reasons.append("new recall disparities where the group left behind is caught at least as often as under "
+                       "the champion (the others gained; nobody lost), reported but not binding: " + " | ".join(kept))
+    if noted := [flag for flag in new_flags if not flag.startswith(BINDING)]:
+        reasons.append("new precision differences, reported but not binding (precision follows each group's "
+                       "relapse rate, so it cannot be held equal together with recall): " + " | ".join(noted))
     return passed, reasons, figures
+
+
+def _leaves_behind(flag: str, group_recall: dict[str, dict[str, float]] | None) -> bool:
+    """Whether the group a new recall disparity leaves behind has a lower recall under the
+    challenger than under the champion (unknown recalls count as lower)."""
+    _, group = worse_off(flag)
+    if not group_recall:
+        return True
+    now = group_recall.get("challenger", {}).get(group, math.nan)
+    before = group_recall.get("champion", {}).get(group, math.nan)
+    return math.isnan(now) or math.isnan(before) or now < before
+
+
+def new_fairness_flags(challenger_flags: list[str], champion_flags: list[str]) -> list[str]:
+    """The challenger's flags about a metric and group the champion's flags do not name (a flag is
+    "<metric> of <attribute>=<value> is <x>x ...": the same disparity with other figures is not new)."""
+    held = {_about(flag) for flag in champion_flags}
+    return [flag for flag in challenger_flags if _about(flag) not in held]
+
+
+def _about(flag: str) -> str:
+    return flag.split(" is ", 1)[0]
 
 
 def promote(name: str, version: int | None, gate: GateConfig, force: bool = False) -> Decision:
@@ -70,7 +113,7 @@ def promote(name: str, version: int | None, gate: GateConfig, force: bool = Fals
         raise InputError(f"version {candidate.version} is already the champion; nothing to promote")
     fairness = registry.run_json(candidate.run_id, "fairness.json").get("gate", {})
     passed, reasons, figures = judge(registry.run_metrics(candidate.run_id), fairness.get("challenger", []),
-                                     fairness.get("champion", []), gate)
+                                     fairness.get("champion", []), gate, fairness.get("recall"))
     comparison = registry.run_tag(candidate.run_id, "gate.comparison")
     if comparison:
         reasons.insert(0, f"compared as {comparison}")

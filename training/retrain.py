@@ -92,7 +92,7 @@ def would_change(decision: Decision, gate: GateConfig) -> list[str]:
                "champion"]
         if not math.isnan(auc):
             out.append(f"so would a ROC-AUC under {champion_auc - gate.auc_tolerance:.3f} (it had {auc:.3f}) or a "
-                       "new fairness flag")
+                       "new recall disparity leaving a group caught less often")
         return out
     out = []
     if recall < needed:
@@ -101,7 +101,7 @@ def would_change(decision: Decision, gate: GateConfig) -> list[str]:
     if not math.isnan(auc) and champion_auc - auc > gate.auc_tolerance:
         out.append(f"a ROC-AUC of at least {champion_auc - gate.auc_tolerance:.3f} (it had {auc:.3f})")
     if any(reason.startswith("new fairness flags") for reason in decision.reasons):
-        out.append("no fairness flag that the champion does not have")
+        out.append("no new recall disparity leaving a group caught less often than under the champion")
     return out or ["nothing in the figures: the refusal is about which champion was compared; train again"]
 
 
