@@ -33,7 +33,7 @@ SMALL_TRAINING = {"splits": {"test_dates": 2, "validation_dates": 2, "max_traini
 # The slowest modules first: the suite runs on two workers (`make test`, with xdist's reordering by
 # test count switched off), each taking the next module when it is free, so the long ones are not
 # left for the end.
-SLOW_MODULES = ("test_training_e2e", "test_training_later", "test_survey_export", "test_service", "test_spark", "test_batch_scoring",
+SLOW_MODULES = ("test_training_e2e", "test_training_later", "test_scenarios_e2e", "test_survey_export", "test_service", "test_spark", "test_batch_scoring",
                 "test_retrain", "test_monitor", "test_simulate_calibration", "test_splits", "test_baselines")
 
 
