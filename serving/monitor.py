@@ -22,7 +22,7 @@ from features.timeline import HouseholdIndex
 from features.read import read_export
 from models import registry
 from models.drift import ORDER, SCORE
-from models.lists import county_code
+from models.lists import capacity_flags, county_code, township_code
 from serving.files import write_json, write_text
 from serving.monitor_report import render_monitor
 from stayout.errors import InputError
@@ -30,6 +30,7 @@ from serving.store import Store
 from stayout.home import quarantine_dir_for, stayout_home
 
 EXIT_ACT = 3
+DEFAULT_CAPACITY = 10            # households flagged per township, as `stayout score` does by default
 MONITOR_EXPERIMENT = "stayout-monitor"
 
 
@@ -47,7 +48,7 @@ class MonitorResult:
 
 
 def monitor(data_dir: Path, as_of: pd.Timestamp, out: Path, model_name: str = registry.DEFAULT_MODEL_NAME,
-            alias: str = "champion") -> MonitorResult:
+            alias: str = "champion", capacity: int = DEFAULT_CAPACITY) -> MonitorResult:
     bundle, found = registry.load_bundle(model_name, alias)
     if bundle.reference is None:
         raise InputError(f"{model_name} v{found.version} was trained before models kept their training reference; "
@@ -64,11 +65,11 @@ def monitor(data_dir: Path, as_of: pd.Timestamp, out: Path, model_name: str = re
     drift = reference.compare(current)
     judged = drift[drift["status"] != "too_few"]
     verdict = max(judged["status"], key=ORDER.__getitem__) if len(judged) else "ok"
-    counties = _counties(export.tables["households"], frame, scores, bundle, as_of)
+    counties = _counties(export.tables["households"], frame, scores, bundle, as_of, capacity)
     backtests = backtest(Store.at_home(stayout_home()), export.tables, export.exported_at)
     result = {
         "as_of": f"{as_of:%Y-%m-%d}", "model_name": model_name, "model_version": found.version, "verdict": verdict,
-        "exit_code": EXIT_ACT if verdict == "act" else 0, "households": len(frame),
+        "exit_code": EXIT_ACT if verdict == "act" else 0, "households": len(frame), "capacity": capacity,
         "reference_rows": reference.rows, "reference": against, "views": views,
         "act": drift.loc[drift["status"] == "act", "column"].tolist(),
         "watch": drift.loc[drift["status"] == "watch", "column"].tolist(),
@@ -137,12 +138,19 @@ def backtest(store: Store, tables: dict[str, pd.DataFrame], exported_at: pd.Time
     return out
 
 
-def _counties(households: pd.DataFrame, frame: pd.DataFrame, scores, bundle, as_of: pd.Timestamp) -> pd.DataFrame:
+def _counties(households: pd.DataFrame, frame: pd.DataFrame, scores, bundle, as_of: pd.Timestamp,
+              capacity: int) -> pd.DataFrame:
+    """Per county: the cohort, its mean score, the share in the high tier and the share flagged
+    (within `capacity` of its township's list)."""
     latest = latest_versions(households, "household_id", as_of)[["household_id", "village_code"]]
-    villages = frame[["household_id"]].merge(latest, on="household_id", how="left")["village_code"]
+    villages = frame[["household_id"]].merge(latest, on="household_id", how="left")["village_code"].astype("str")
     _, tiers = bundle.band_and_tier(scores)
-    table = pd.DataFrame({"county_code": county_code(villages.astype("str")).to_numpy(), "score": scores,
+    table = pd.DataFrame({"household_id": frame["household_id"].to_numpy(), "as_of": as_of,
+                          "township_code": township_code(villages).to_numpy(),
+                          "county_code": county_code(villages).to_numpy(), "score": scores,
                           "high": pd.Series(tiers) == "high"})
+    table["flagged"] = capacity_flags(table, "score", capacity).to_numpy()
     grouped = table.groupby("county_code", sort=True)
     return pd.DataFrame({"households": grouped.size(), "mean_score": grouped["score"].mean().round(4),
-                         "high_tier_share": grouped["high"].mean().round(4)}).reset_index()
+                         "high_tier_share": grouped["high"].mean().round(4),
+                         "flagged_share": grouped["flagged"].mean().round(4)}).reset_index()

@@ -64,9 +64,10 @@ def render_monitor(result: dict) -> str:
         f"<h2>{both('各县评分', 'Scores by county')}</h2>",
         "<table><tr>" + "".join(f"<th>{both(z, e)}</th>" for z, e in (
             ("县（区）", "County"), ("监测户", "Households"), ("平均评分", "Mean score"),
-            ("高风险档占比", "High-tier share"))) + "</tr>",
+            ("高风险档占比", "High-tier share"), ("列入名单占比", "Flagged share"))) + "</tr>",
         *(f'<tr><td>{escape(c["county_code"])}</td><td class="n">{c["households"]:,}</td>'
-          f'<td class="n">{c["mean_score"]:.4f}</td><td class="n">{c["high_tier_share"]:.1%}</td></tr>'
+          f'<td class="n">{c["mean_score"]:.4f}</td><td class="n">{c["high_tier_share"]:.1%}</td>'
+          f'<td class="n">{c.get("flagged_share", float("nan")):.1%}</td></tr>'
           for c in result["counties"]), "</table>",
         f"<h2>{both('以往名单的实际结果', 'Past lists against what happened')}</h2>",
         _backtests(result["backtests"]),

@@ -157,6 +157,8 @@ def _add_service_commands(commands) -> None:
     monitor.add_argument("--as-of", required=True, help="the cohort's date, YYYY-MM-DD")
     monitor.add_argument("--out", type=Path, help="folder for monitor-<as_of>.json (default STAYOUT_HOME/monitor)")
     monitor.add_argument("--model-alias", default="champion")
+    monitor.add_argument("--capacity-per-township", type=int, default=10,
+                         help="households flagged per township, for the flagged share per county (default 10)")
     monitor.set_defaults(handler=_monitor)
 
     records = commands.add_parser("records", help="a household's stored records as the JSON body /score takes")
@@ -596,7 +598,10 @@ def _monitor(args: argparse.Namespace) -> int:
         as_of = pd.Timestamp(args.as_of)
     except ValueError as exc:
         raise InputError(f"--as-of {args.as_of!r} is not a date; write it as 2024-06-01") from exc
-    result = monitor(args.data_dir, as_of, args.out or stayout_home() / "monitor", alias=args.model_alias)
+    if args.capacity_per_township < 1:
+        raise InputError("--capacity-per-township must be at least 1")
+    result = monitor(args.data_dir, as_of, args.out or stayout_home() / "monitor", alias=args.model_alias,
+                     capacity=args.capacity_per_township)
     drift = result.drift.sort_values("psi", ascending=False)
     print(f"Drift at {as_of:%Y-%m-%d} against the training reference ({result.against}): {result.verdict} "
           f"(PSI watch >= 0.10, act >= 0.25; {int((drift['status'] == 'act').sum())} to act on, "

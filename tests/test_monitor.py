@@ -1,5 +1,5 @@
 """Drift monitoring: PSI on the reference's quantile bins, the verdict and exit code of
-`stayout monitor`, and a shifted county seen as drifting."""
+`stayout monitor` and its report."""
 from __future__ import annotations
 
 import json
@@ -13,8 +13,6 @@ import pytest
 from models import registry
 from models.drift import ACT, MIN_ROWS, Reference, population_stability
 from stayout.cli import main
-from synthetic.export import write_export
-from synthetic.simulate import SimulationConfig, simulate
 from tests.conftest import home_with_model
 
 
@@ -55,34 +53,37 @@ def test_psi_is_the_textbook_sum():
 
 
 @pytest.mark.slow
-def test_monitor_writes_drift_of_every_input_and_sees_a_job_crisis(trained_once, tmp_path, monkeypatch, capsys):
+def test_monitor_writes_drift_of_every_input_and_backtests_a_matured_list(trained_once, tmp_path, monkeypatch,
+                                                                          capsys):
+    """The report's parts on the session's county (the shifts themselves: tests/test_scenarios_e2e.py)."""
     home = home_with_model(trained_once, tmp_path / "home")
     monkeypatch.setenv("STAYOUT_HOME", str(home))
-    as_of = "2024-06-01"
-    shifted = tmp_path / "shifted"
-    write_export(simulate(SimulationConfig(households=1500, counties=2, start="2021-01", months=44, seed=12,
-                                           scenario="job-crisis", scenario_start="2023-03")), shifted, seed=12)
+    as_of, county = "2024-06-01", trained_once["county"]
     # a list made when the outcome could not be known yet, which this export has seen mature
-    assert main(["-q", "score", str(trained_once["county"]), "--as-of", "2023-01-01", "--out", str(tmp_path / "scores"),
+    assert main(["-q", "score", str(county), "--as-of", "2023-01-01", "--out", str(tmp_path / "scores"),
                  "--config", str(trained_once["config"])]) == 0
-    found = {}
-    for name, county in (("same", trained_once["county"]), ("shifted", shifted)):
-        code = main(["-q", "monitor", str(county), "--as-of", as_of, "--out", str(tmp_path / name)])
-        report = json.loads((tmp_path / name / f"monitor-{as_of}.json").read_text(encoding="utf-8"))
-        assert code == report["exit_code"] == (3 if report["verdict"] == "act" else 0)
-        assert report["verdict"] in ("ok", "watch", "act") and report["households"] >= MIN_ROWS
-        drift = pd.DataFrame(report["drift"]).set_index("column")
-        assert "score" in drift.index and len(drift) > 30
-        assert set(drift["status"]) <= {"ok", "watch", "act", "too_few"}
-        assert sum(county["households"] for county in report["counties"]) == report["households"]
-        found[name] = drift
-        if name == "same":
-            [past] = report["backtests"]
-            assert past["as_of"] == "2023-01-01" and past["matured"] and past["flagged"] > 0
-            assert 0 <= past["precision_at_capacity"] <= 1 and 0 <= past["recall_at_capacity"] <= 1
-            assert sum(tier["households"] for tier in past["tiers"]) == past["households"]
-            assert past["realized"] == pytest.approx(past["relapsed"] / past["households"], abs=1e-4)
-    page = (tmp_path / "shifted" / f"monitor-{as_of}.html").resolve().as_uri()
+    code = main(["-q", "monitor", str(county), "--as-of", as_of, "--out", str(tmp_path / "monitor"),
+                 "--capacity-per-township", "5"])
+    report = json.loads((tmp_path / "monitor" / f"monitor-{as_of}.json").read_text(encoding="utf-8"))
+    assert code == report["exit_code"] == (3 if report["verdict"] == "act" else 0)
+    assert report["verdict"] in ("ok", "watch", "act") and report["households"] >= MIN_ROWS
+    drift = pd.DataFrame(report["drift"]).set_index("column")
+    assert "score" in drift.index and len(drift) > 30
+    assert set(drift["status"]) <= {"ok", "watch", "act", "too_few"}
+    # the reference holds this very month of this export: nothing has moved
+    assert report["reference"] == "training dates in calendar month 6" and drift["psi"].max() < 0.01
+    assert report["views"]["years_since_exit"] == "ages" and report["views"]["months_since_visit"] == "since"
+    assert sum(c["households"] for c in report["counties"]) == report["households"]
+    assert report["capacity"] == 5 and all(0 < c["flagged_share"] < 1 for c in report["counties"])
+    flagged = sum(round(c["flagged_share"] * c["households"]) for c in report["counties"])
+    townships = pd.read_parquet(county / "households.parquet")["village_code"].astype(str).str[:9].nunique()
+    assert 0 < flagged <= 5 * townships
+    [past] = report["backtests"]
+    assert past["as_of"] == "2023-01-01" and past["matured"] and past["flagged"] > 0
+    assert 0 <= past["precision_at_capacity"] <= 1 and 0 <= past["recall_at_capacity"] <= 1
+    assert sum(tier["households"] for tier in past["tiers"]) == past["households"]
+    assert past["realized"] == pytest.approx(past["relapsed"] / past["households"], abs=1e-4)
+    page = (tmp_path / "monitor" / f"monitor-{as_of}.html").resolve().as_uri()
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     assert browser, "Chromium is missing: run tools/install-browser (make test does)"
     for language in ("zh", "en"):
@@ -91,10 +92,9 @@ def test_monitor_writes_drift_of_every_input_and_sees_a_job_crisis(trained_once,
                              timeout=120, check=True).stdout
         assert ('class="lang-en"' in dom) == (language == "en")
         assert "assessed_income_pc_12m" in dom and "Drift of the model inputs and score" in dom and "各县评分" in dom
-        assert "Past lists against what happened" in dom
+        assert "Past lists against what happened" in dom and "Flagged share" in dom
+        assert "Inputs that move with the calendar alone" in dom and "按起始年份比较" in dom
     runs = registry.connect().search_runs([registry.experiment_id("stayout-monitor")])
-    assert len(runs) == 2 and {r.data.tags["verdict"] for r in runs} <= {"ok", "watch", "act"}
-    assert all("psi_score" in r.data.metrics for r in runs)
-    wages = [c for c in found["shifted"].index if "wage" in c or "income" in c]
-    assert found["shifted"].loc[wages, "psi"].max() > found["same"].loc[wages, "psi"].max()
+    assert len(runs) == 1 and runs[0].data.tags["verdict"] == report["verdict"]
+    assert "psi_score" in runs[0].data.metrics
     assert "Drift at 2024-06-01" in capsys.readouterr().out
