@@ -22,6 +22,17 @@ def latest_versions(frame: pd.DataFrame, key: str | list[str], as_of: pd.Timesta
     return latest.sort_values(key).reset_index(drop=True)
 
 
+def villages_at(households: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
+    """The village of each row's household (`household_id`, `as_of`) in its latest version known
+    before the row's date; missing where none is."""
+    out = pd.Series(pd.NA, index=rows.index, dtype="string")
+    for as_of, group in rows.groupby("as_of", sort=False):
+        latest = latest_versions(households, "household_id", pd.Timestamp(as_of))
+        villages = latest.set_index(latest["household_id"].astype("str"))["village_code"].astype("string")
+        out.loc[group.index] = group["household_id"].astype("str").map(villages).to_numpy()
+    return out
+
+
 def open_case_households(cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.Index:
     """Households with a case known before `as_of`, identified before it and not yet eliminated."""
     known = known_before(cases, as_of)

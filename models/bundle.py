@@ -51,16 +51,17 @@ class ModelBundle:
         return bands, self.bands.tier(bands)
 
 
-def reference_of(bundle: ModelBundle, cohort: pd.DataFrame) -> References:
+def reference_of(bundle: ModelBundle, cohort: pd.DataFrame, villages: pd.Series | None = None) -> References:
     """The drift reference of a cohort's rows (over their as-of dates): each model input and the
-    calibrated score."""
+    calibrated score; `villages` (each row's village) gives the events' design effects."""
     inputs = cohort.loc[:, list(bundle.feature_names)].astype("float64")
     yes_no = [name for name in bundle.feature_names if FEATURES_BY_NAME[name].dtype == "bool"]
     views = {name: FEATURES_BY_NAME[name].clock for name in bundle.feature_names if FEATURES_BY_NAME[name].clock}
     inputs = calendar_view(inputs, cohort["as_of"], views)
     return References.fit(inputs.assign(**{SCORE: bundle.predict(cohort)}),
                           pd.DatetimeIndex(cohort["as_of"]).month.to_numpy(), yes_no, views,
-                          [name for name in VILLAGE_SHARES if name in bundle.feature_names])
+                          [name for name in VILLAGE_SHARES if name in bundle.feature_names],
+                          villages.to_numpy() if villages is not None else None)
 
 
 def feature_matrix(features: pd.DataFrame, feature_names: tuple[str, ...]) -> np.ndarray:

@@ -17,7 +17,14 @@ about 0.02), and a job crisis or a disaster year is exactly that. So for an inpu
 missing for at least 80% of the reference, the share of households with the event (a nonzero
 value, or any value of a "since" input) is compared too: watch when it is 1.5 times or two
 thirds of the reference's with Fisher's exact test below 0.01, act when it is twice or half with
-the test below 0.001 (scipy's `fisher_exact`).
+the test below 0.001 (scipy's `fisher_exact`). Events cluster in villages (a flood strikes a whole village), so the
+test counts households as the reference's villages make them worth: each side's counts are
+divided by the design effect (Kish), the cluster-robust variance of the reference's event share
+over its variance if households were independent, at least 1. An input whose design effect is 2
+or more moves by chance far more than its household count suggests: its PSI alone makes it
+"watch" at most, "act" needs the event share's test, and since a county has too few villages for
+that test to be sure of much, a share twice or half the reference's is "watch" whatever the test
+says.
 
 Village shares (`village_*`) take a few dozen values in a county, one per village, so PSI over
 households counts the same village many times: they are judged "watch" at most.
@@ -44,6 +51,7 @@ FLOOR = 1e-4
 RARE = 0.2              # an input with an event in at most this share of the reference also has that share compared
 EVENT_WATCH, EVENT_ACT = 1.5, 2.0           # ratios of the event share (or their inverses)
 EVENT_WATCH_P, EVENT_ACT_P = 0.01, 0.001
+CLUSTERED = 2.0         # a design effect from which PSI over households alone is judged "watch" at most
 DISCRETE_LEVELS = 12     # an input with at most this many distinct values also has its levels checked
 SCORE = "score"
 ORDER = {"too_few": 0, "ok": 1, "watch": 2, "act": 3}
@@ -62,6 +70,7 @@ class ColumnReference:
     events: float | None = None      # share of rows with the event, for a rare-event input
     since: bool = False              # a "since" input: any value is the event
     capped: bool = False             # judged "watch" at most (a village share)
+    design_effect: float = 1.0       # of the event share, with villages as clusters
 
 
 @dataclass(frozen=True)
@@ -71,13 +80,15 @@ class Reference:
 
     @classmethod
     def fit(cls, frame: pd.DataFrame, yes_no: Iterable[str] = (), since: Iterable[str] = (),
-            capped: Iterable[str] = ()) -> "Reference":
+            capped: Iterable[str] = (), clusters: np.ndarray | None = None) -> "Reference":
         """The reference of every column of `frame` (numeric or boolean); `yes_no` names the
         columns that can only be 0 or 1, `since` the "since" inputs, `capped` those judged
-        "watch" at most."""
+        "watch" at most; `clusters` is each row's village, for the design effects."""
         flags, since, capped = set(yes_no), set(since), set(capped)
-        return cls(len(frame), {name: _fit_column(_values(frame[name]), name in flags, name in since, name in capped)
-                                for name in frame.columns})
+        codes = pd.factorize(pd.Series(clusters, dtype="string"), use_na_sentinel=False)[0] \
+            if clusters is not None else None
+        return cls(len(frame), {name: _fit_column(_values(frame[name]), name in flags, name in since, name in capped,
+                                                  codes) for name in frame.columns})
 
     def compare(self, frame: pd.DataFrame) -> pd.DataFrame:
         """One row per reference column found in `frame`: psi, status, missing shares, new levels."""
@@ -97,17 +108,20 @@ class Reference:
             events = _event_change(reference, self.rows, values) if enough else {}
             if events and ORDER[events["event_status"]] > ORDER[status]:
                 status = events["event_status"]
-            if reference.capped and status == "act" and not broken:
+            clustered = getattr(reference, "design_effect", 1.0) >= CLUSTERED
+            if (reference.capped or clustered) and status == "act" and not broken and \
+                    (events.get("event_status") != "act"):
                 status = "watch"
             rows.append({"column": name, "psi": round(float(psi), 4), "status": status,
                          "event_share_reference": events.get("reference"), "event_share_current": events.get("current"),
                          "event_ratio": events.get("ratio"), "event_p": events.get("p"),
+                         "design_effect": events.get("design_effect"),
                          "reference_rows": self.rows, "current_rows": len(values),
                          "reference_missing": round(reference.missing, 4),
                          "current_missing": round(float(np.isnan(values).mean()) if len(values) else 0.0, 4),
                          "bins": len(reference.cuts) + 1, "new_levels": new[:10]})
         return pd.DataFrame(rows, columns=["column", "psi", "status", "event_share_reference", "event_share_current",
-                                           "event_ratio", "event_p", "reference_rows", "current_rows",
+                                           "event_ratio", "event_p", "design_effect", "reference_rows", "current_rows",
                                            "reference_missing", "current_missing", "bins", "new_levels"])
 
 
@@ -144,12 +158,15 @@ class References:
 
     @classmethod
     def fit(cls, frame: pd.DataFrame, months: np.ndarray, yes_no: Iterable[str] = (),
-            views: dict[str, str] | None = None, capped: Iterable[str] = ()) -> "References":
+            views: dict[str, str] | None = None, capped: Iterable[str] = (),
+            clusters: np.ndarray | None = None) -> "References":
         months, yes_no, views, capped = np.asarray(months), tuple(yes_no), dict(views or {}), tuple(capped)
         since = tuple(name for name, clock in views.items() if clock == "since")
-        by_month = {int(month): Reference.fit(frame[months == month], yes_no, since, capped)
+        clusters = np.asarray(clusters, dtype=object) if clusters is not None else None
+        by_month = {int(month): Reference.fit(frame[months == month], yes_no, since, capped,
+                                              clusters[months == month] if clusters is not None else None)
                     for month in np.unique(months) if (months == month).sum() >= MIN_ROWS}
-        return cls(Reference.fit(frame, yes_no, since, capped), by_month, views)
+        return cls(Reference.fit(frame, yes_no, since, capped, clusters), by_month, views)
 
     def viewed(self, frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         """A cohort of `as_of` in the views this reference was kept in (none for a model trained
@@ -187,25 +204,52 @@ def _event_change(reference: ColumnReference, reference_rows: int, values: np.nd
     had, now = round(reference.events * reference_rows), int(_event(values, reference.since).sum())
     current = now / len(values)
     ratio = current / reference.events if reference.events > 0 else (np.inf if now else 1.0)
-    p = float(fisher_exact([[had, reference_rows - had], [now, len(values) - now]])[1])
+    effect = max(getattr(reference, "design_effect", 1.0), 1.0)
+    worth, clustered = 1.0 / effect, effect >= CLUSTERED
+    table = [[had * worth, (reference_rows - had) * worth], [now * worth, (len(values) - now) * worth]]
+    p = float(fisher_exact(np.rint(table).astype(np.int64))[1])
     moved = max(ratio, 1.0 / ratio) if ratio > 0 else np.inf
     status = ("act" if moved >= EVENT_ACT and p < EVENT_ACT_P else
-              "watch" if moved >= EVENT_WATCH and p < EVENT_WATCH_P else "ok")
+              "watch" if moved >= EVENT_WATCH and p < EVENT_WATCH_P or clustered and moved >= EVENT_ACT else "ok")
     return {"reference": round(reference.events, 4), "current": round(current, 4),
             "ratio": round(float(ratio), 3) if np.isfinite(ratio) else None, "p": float(f"{p:.3g}"),
+            "design_effect": round(float(getattr(reference, "design_effect", 1.0)), 2),
             "event_status": status}
 
 
-def _fit_column(values: np.ndarray, yes_no: bool = False, since: bool = False, capped: bool = False) -> ColumnReference:
+def design_effect(events: np.ndarray, clusters: np.ndarray | None) -> float:
+    """Kish's design effect of an event share under cluster sampling: the cluster-robust
+    (linearized) variance of the share over p(1-p)/n, at least 1; 1 without clusters."""
+    n = len(events)
+    if clusters is None or n < 2:
+        return 1.0
+    p = events.mean()
+    if p <= 0.0 or p >= 1.0:
+        return 1.0
+    sizes = np.bincount(clusters)
+    hits = np.bincount(clusters, weights=events.astype(float))
+    used = sizes > 0
+    k = int(used.sum())
+    if k < 2:
+        return 1.0
+    robust = k / (k - 1) * float(np.sum((hits[used] - p * sizes[used]) ** 2)) / n ** 2
+    return max(1.0, robust / (p * (1.0 - p) / n))
+
+
+def _fit_column(values: np.ndarray, yes_no: bool = False, since: bool = False, capped: bool = False,
+                clusters: np.ndarray | None = None) -> ColumnReference:
     present = values[~np.isnan(values)]
     cuts = np.unique(np.quantile(present, np.linspace(0, 1, BINS + 1)[1:-1])) if len(present) else np.zeros(0)
     distinct = np.unique(present)
     discrete = yes_no or (len(distinct) <= DISCRETE_LEVELS and bool(np.all(distinct == np.round(distinct))))
-    events = float(_event(values, since).mean()) if len(values) else 0.0
+    happened = _event(values, since)
+    events = float(happened.mean()) if len(values) else 0.0
+    rare = events <= RARE and not yes_no
     return ColumnReference(tuple(cuts.tolist()), tuple(_shares(values, tuple(cuts.tolist())).tolist()),
                            float(np.isnan(values).mean()) if len(values) else 0.0,
                            tuple(distinct.tolist()) if discrete else None, yes_no,
-                           events if events <= RARE and not yes_no else None, since, capped)
+                           events if rare else None, since, capped,
+                           design_effect(happened, clusters) if rare else 1.0)
 
 
 def _shares(values: np.ndarray, cuts: tuple[float, ...]) -> np.ndarray:

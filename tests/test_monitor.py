@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from models import registry
-from models.drift import ACT, MIN_ROWS, Reference, population_stability
+from models.drift import ACT, MIN_ROWS, Reference, design_effect, population_stability
 from stayout.cli import main
 from tests.conftest import home_with_model
 
@@ -44,6 +44,25 @@ def test_a_value_never_seen_is_listed_and_acted_on_for_a_yes_no_input():
     flag, events = found.set_index("column").loc["flag"], found.set_index("column").loc["events"]
     assert flag["new_levels"] == [2.0] and flag["status"] == "act"
     assert events["new_levels"] == [3.0] and events["status"] == "ok"
+
+
+def test_events_that_strike_whole_villages_count_as_the_villages_make_them_worth():
+    rng = np.random.default_rng(4)
+    villages = np.repeat(np.arange(60), 100)
+    struck = rng.random(60) < 0.05                                    # floods: whole villages
+    flooded = struck[villages].astype(float)
+    alone = (rng.random(6000) < 0.05).astype(float)                   # job losses: one household at a time
+    assert design_effect(flooded.astype(bool), villages) > 50
+    assert design_effect(alone.astype(bool), villages) == pytest.approx(1.0, abs=0.3)
+    reference = Reference.fit(pd.DataFrame({"floods": flooded, "jobs": alone}), clusters=villages)
+    twice = np.zeros(6000)
+    twice[: int(2.2 * flooded.sum())] = 1.0                          # more than twice the share, by a few villages
+    jobs = np.zeros(6000)
+    jobs[: int(2.2 * alone.sum())] = 1.0
+    found = reference.compare(pd.DataFrame({"floods": twice, "jobs": jobs})).set_index("column")
+    assert found.loc["jobs", "status"] == "act" and found.loc["jobs", "event_p"] < 1e-6
+    assert found.loc["floods", "event_ratio"] > 2 and found.loc["floods", "event_p"] > 0.001
+    assert found.loc["floods", "status"] == "watch"                    # worth a look, not sure enough to act
 
 
 def test_psi_is_the_textbook_sum():

@@ -20,6 +20,7 @@ from features.catalogue import FEATURES, model_features
 from features.context import PreparedExport
 from features.fingerprint import data_snapshot_hash
 from features.contract import CONTRACT_VERSION
+from features.history import villages_at
 from features.labels import LABEL_SCHEMA_VERSION, NeedGrid
 from models import registry
 from models.bundle import reference_of
@@ -95,7 +96,8 @@ def train(tables: dict[str, pd.DataFrame], config: TrainingConfig,
     gate = compare_with_champion(config, plan, train_rows, valid_rows, test)
     refit_rows = part(frame, "train", "refit_part")
     refit = fit_bundle(refit_rows, part(frame, "validation", "refit_part"), names, config.model, config.seed, tiers)
-    refit.reference = reference_of(refit, build_features(tables, reference_dates(plan), prepared=prepared))
+    recent = build_features(tables, reference_dates(plan), prepared=prepared)
+    refit.reference = reference_of(refit, recent, villages_at(tables["households"], recent))
     refit.info.update(learned_until=f"{plan.learned_until:%Y-%m-%d}", label=plan.label,
                       evaluated_best_iteration=evaluated.info["best_iteration"])
     schedule = describe_plan(plan, frame)
