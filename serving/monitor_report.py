@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from features.catalogue import FEATURES_BY_NAME
-from models.drift import VIEWS
+from models.drift import ORDER, VIEWS
 from serving.report import STYLE, SWITCH, both
 
 VERDICT = {"ok": ("正常", "healthy"), "watch": ("需关注", "watch"), "act": ("需处理", "needs action")}
@@ -37,7 +37,7 @@ def _views(views: dict[str, str]) -> str:
 
 def render_monitor(result: dict) -> str:
     zh, en = VERDICT[result["verdict"]]
-    rows = sorted(result["drift"], key=lambda row: -row["psi"])
+    rows = sorted(result["drift"], key=lambda row: (-ORDER[row["status"]], -row["psi"]))   # act, watch, then PSI
     parts = [
         "<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>模型漂移监测 {escape(result['as_of'])} / Drift monitor {escape(result['as_of'])}</title>",
@@ -54,12 +54,13 @@ def render_monitor(result: dict) -> str:
         f'<div class="card">{both("参照户次", "Reference rows")}<b>{result["reference_rows"]:,}</b></div>',
         f'<div class="card">{both("需处理 / 需关注", "Act / watch")}<b>{len(result["act"])} / '
         f'{len(result["watch"])}</b></div></div>',
-        f'<p class="muted">{both("PSI 按参照 10 分位分箱（缺失单列一箱）；≥0.10 需关注，≥0.25 需处理；每侧少于 500 户不判断。", "PSI on the reference 10-quantile bins (missing as a bin of its own); 0.10 or more: watch, 0.25 or more: act; not judged under 500 households a side.")}</p>',
+        f'<p class="muted">{both("PSI 按参照 10 分位分箱（缺失单列一箱）；≥0.10 需关注，≥0.25 需处理；每侧少于 500 户不判断。少见事件（不超过 20% 的农户）另按发生比例判断：1.5 倍或三分之二且 p < 0.01 需关注，2 倍或一半且 p < 0.001 需处理（Fisher 精确检验，按村聚集折算户数）。", "PSI on the reference 10-quantile bins (missing as a bin of its own); 0.10 or more: watch, 0.25 or more: act; not judged under 500 households a side. Rare events (at most 20% of households) are also judged by their share: watch at 1.5x or 2/3 with p < 0.01, act at 2x or 1/2 with p < 0.001 (Fisher exact test, households counted as their villages make them worth).")}</p>',
         _views(result.get("views", {})),
         f"<h2>{both('各输入与评分', 'Inputs and score')}</h2>",
         "<table><tr>" + "".join(f"<th>{both(z, e)}</th>" for z, e in (
             ("输入", "Input"), ("说明", "Meaning"), ("PSI", "PSI"), ("", ""), ("状态", "Status"),
-            ("缺失（参照 / 当前）", "Missing (reference / now)"), ("新出现的值", "Values not seen before"))) + "</tr>",
+            ("缺失（参照 / 当前）", "Missing (reference / now)"),
+            ("发生比例（参照 → 当前）", "Event share (reference → now)"), ("新出现的值", "Values not seen before"))) + "</tr>",
         *(_drift_row(row) for row in rows), "</table>",
         f"<h2>{both('各县评分', 'Scores by county')}</h2>",
         "<table><tr>" + "".join(f"<th>{both(z, e)}</th>" for z, e in (
@@ -90,7 +91,19 @@ def _drift_row(row: dict) -> str:
     return (f'<tr class="{row["status"]}"><td>{escape(row["column"])}</td><td>{meaning}</td>'
             f'<td class="n">{row["psi"]:.3f}</td><td><span class="bar {row["status"]}" style="width:{width:.0f}px">'
             f'</span></td><td class="s">{both(zh, en)}</td>'
-            f'<td class="n">{row["reference_missing"]:.1%} / {row["current_missing"]:.1%}</td><td>{escape(new)}</td></tr>')
+            f'<td class="n">{row["reference_missing"]:.1%} / {row["current_missing"]:.1%}</td>'
+            f'<td class="n">{_event(row)}</td><td>{escape(new)}</td></tr>')
+
+
+def _event(row: dict) -> str:
+    """Event share, reference then now, with the ratio, Fisher's p and the design effect."""
+    share = row.get("event_share_reference")
+    if share is None or share != share:          # not a rare-event input (None, or NaN from a frame)
+        return ""
+    ratio = row.get("event_ratio")
+    ratio = f"{ratio:.2f}x" if ratio is not None and ratio == ratio else "new"
+    return (f'{share:.1%} → {row["event_share_current"]:.1%} ({ratio}, p {row["event_p"]:.2g}, '
+            f'{both("设计效应", "design effect")} {row.get("design_effect") or 1:.1f})')
 
 
 def _backtests(backtests: list[dict]) -> str:

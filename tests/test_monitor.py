@@ -112,6 +112,7 @@ def test_monitor_writes_drift_of_every_input_and_backtests_a_matured_list(traine
         assert ('class="lang-en"' in dom) == (language == "en")
         assert "assessed_income_pc_12m" in dom and "Drift of the model inputs and score" in dom and "各县评分" in dom
         assert "Past lists against what happened" in dom and "Flagged share" in dom
+        assert "Event share (reference → now)" in dom and "design effect" in dom
         assert "Inputs that move with the calendar alone" in dom and "按起始年份比较" in dom
     runs = registry.connect().search_runs([registry.experiment_id("stayout-monitor")])
     assert len(runs) == 1 and runs[0].data.tags["verdict"] == report["verdict"]
