@@ -98,7 +98,8 @@ def test_the_gate_keeps_a_worse_challenger_out(county, tmp_path, monkeypatch):
     shutil.copytree(county["base"] / "home", home)
     monkeypatch.setenv("STAYOUT_HOME", str(home))
     weak = tmp_path / "weak.yaml"       # one two-leaf tree on a few inputs: it can hardly rank
-    weak.write_text(yaml.safe_dump({**SMALL_TRAINING, "splits": {**SMALL_TRAINING["splits"], "test_dates": 3},
+    weak.write_text(yaml.safe_dump({**SMALL_TRAINING, "splits": {**SMALL_TRAINING["splits"], "test_dates": 3,
+                                                                         "max_training_dates": 2},
                                     "model": {"n_estimators": 1, "num_leaves": 2, "colsample_bytree": 0.05,
                                               "min_child_samples": 400}}), encoding="utf-8")
     assert main(["-q", "retrain", str(county["base"] / "job-crisis"), "--config", str(weak)]) == 0

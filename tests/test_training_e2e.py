@@ -16,6 +16,7 @@ from training.config import GateConfig, TrainingConfig
 from training.dataset import labelled_frame, part
 from training.pipeline import train
 from training.promote import judge
+from tests.conftest import home_with_model
 
 pytestmark = pytest.mark.slow
 SMALL = {"splits": {"test_dates": 2, "validation_dates": 2, "max_training_dates": 6},
@@ -97,15 +98,17 @@ def test_train_register_promote_reload(county, tmp_path, capsys):
     assert "version   1" in listing and "champion" in listing
 
 
-def test_same_data_config_and_seed_give_identical_metrics(county):
-    config = TrainingConfig.model_validate({**SMALL, "registered_model": "repeat", "experiment": "repeat",
-                                            "model": {"n_estimators": 40, "min_child_samples": 20},
-                                            "evaluation": {"bootstrap_samples": 10}})
-    tables = read_export(county).tables
-    first, second = train(tables, config), train(tables, config)
-    a, b = registry.run_metrics(first.run_id), registry.run_metrics(second.run_id)
-    model_metrics = [k for k in a if not k.startswith(("champion_", "promotion_"))]
-    assert model_metrics and all(a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in model_metrics)
+def test_same_data_config_and_seed_give_identical_metrics(trained_once, tmp_path, monkeypatch):
+    """The session's model trained again, with its own data, config and seed, in a copy of its home."""
+    home = home_with_model(trained_once, tmp_path / "home")
+    monkeypatch.setenv("STAYOUT_HOME", str(home))
+    config = TrainingConfig.model_validate(yaml.safe_load(trained_once["config"].read_text(encoding="utf-8")))
+    again = train(read_export(trained_once["county"]).tables, config)
+    first = registry.model_version(config.registered_model, 1)
+    a, b = registry.run_metrics(first.run_id), registry.run_metrics(again.run_id)
+    model_metrics = [k for k in a if not k.startswith(("champion_", "promotion_", "gate_"))]
+    assert len(model_metrics) > 20 and again.version == 2
+    assert all(a[k] == b[k] or (math.isnan(a[k]) and math.isnan(b[k])) for k in model_metrics)
 
 
 def test_gate_rules():
