@@ -108,7 +108,7 @@ class Reference:
             events = _event_change(reference, self.rows, values) if enough else {}
             if events and ORDER[events["event_status"]] > ORDER[status]:
                 status = events["event_status"]
-            clustered = getattr(reference, "design_effect", 1.0) >= CLUSTERED
+            clustered = _design_effect(reference) >= CLUSTERED
             if (reference.capped or clustered) and status == "act" and not broken and \
                     (events.get("event_status") != "act"):
                 status = "watch"
@@ -123,6 +123,12 @@ class Reference:
         return pd.DataFrame(rows, columns=["column", "psi", "status", "event_share_reference", "event_share_current",
                                            "event_ratio", "event_p", "design_effect", "reference_rows", "current_rows",
                                            "reference_missing", "current_missing", "bins", "new_levels"])
+
+
+def worst_first(drift: pd.DataFrame) -> pd.DataFrame:
+    """A `compare` table in reading order: "act", then "watch", then the rest, each by PSI."""
+    order = (-drift["status"].map(ORDER)).to_numpy(), (-drift["psi"]).to_numpy()
+    return drift.iloc[np.lexsort((order[1], order[0]))].reset_index(drop=True)
 
 
 def calendar_view(frame: pd.DataFrame, as_of: pd.Series | pd.Timestamp, clocks: dict[str, str]) -> pd.DataFrame:
@@ -204,7 +210,7 @@ def _event_change(reference: ColumnReference, reference_rows: int, values: np.nd
     had, now = round(reference.events * reference_rows), int(_event(values, reference.since).sum())
     current = now / len(values)
     ratio = current / reference.events if reference.events > 0 else (np.inf if now else 1.0)
-    effect = max(getattr(reference, "design_effect", 1.0), 1.0)
+    effect = _design_effect(reference)
     worth, clustered = 1.0 / effect, effect >= CLUSTERED
     table = [[had * worth, (reference_rows - had) * worth], [now * worth, (len(values) - now) * worth]]
     p = float(fisher_exact(np.rint(table).astype(np.int64))[1])
@@ -213,8 +219,13 @@ def _event_change(reference: ColumnReference, reference_rows: int, values: np.nd
               "watch" if moved >= EVENT_WATCH and p < EVENT_WATCH_P or clustered and moved >= EVENT_ACT else "ok")
     return {"reference": round(reference.events, 4), "current": round(current, 4),
             "ratio": round(float(ratio), 3) if np.isfinite(ratio) else None, "p": float(f"{p:.3g}"),
-            "design_effect": round(float(getattr(reference, "design_effect", 1.0)), 2),
+            "design_effect": round(effect, 2),
             "event_status": status}
+
+
+def _design_effect(reference: ColumnReference) -> float:
+    """The reference's design effect (1 for a model kept before design effects were)."""
+    return max(float(getattr(reference, "design_effect", 1.0)), 1.0)
 
 
 def design_effect(events: np.ndarray, clusters: np.ndarray | None) -> float:

@@ -16,12 +16,12 @@ from pathlib import Path
 import pandas as pd
 
 from features.build import build_features
-from features.history import latest_versions
+from features.history import villages_at
 from features.labels import NeedGrid, attach_labels, data_end, is_final
 from features.timeline import HouseholdIndex
 from features.read import read_export
 from models import registry
-from models.drift import ORDER, SCORE
+from models.drift import ORDER, SCORE, worst_first
 from models.lists import capacity_flags, county_code, township_code
 from serving.files import write_json, write_text
 from serving.monitor_report import render_monitor
@@ -62,7 +62,7 @@ def monitor(data_dir: Path, as_of: pd.Timestamp, out: Path, model_name: str = re
     current = current.assign(**{SCORE: scores})
     reference, against = bundle.reference.for_month(as_of.month)
     views = dict(getattr(bundle.reference, "views", {}))
-    drift = reference.compare(current)
+    drift = worst_first(reference.compare(current))
     judged = drift[drift["status"] != "too_few"]
     verdict = max(judged["status"], key=ORDER.__getitem__) if len(judged) else "ok"
     counties = _counties(export.tables["households"], frame, scores, bundle, as_of, capacity)
@@ -142,8 +142,7 @@ def _counties(households: pd.DataFrame, frame: pd.DataFrame, scores, bundle, as_
               capacity: int) -> pd.DataFrame:
     """Per county: the cohort, its mean score, the share in the high tier and the share flagged
     (within `capacity` of its township's list)."""
-    latest = latest_versions(households, "household_id", as_of)[["household_id", "village_code"]]
-    villages = frame[["household_id"]].merge(latest, on="household_id", how="left")["village_code"].astype("str")
+    villages = villages_at(households, frame).astype("str")
     _, tiers = bundle.band_and_tier(scores)
     table = pd.DataFrame({"household_id": frame["household_id"].to_numpy(), "as_of": as_of,
                           "township_code": township_code(villages).to_numpy(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from features.catalogue import FEATURES_BY_NAME
-from models.drift import ORDER, VIEWS
+from models.drift import VIEWS
 from serving.report import STYLE, SWITCH, both
 
 VERDICT = {"ok": ("正常", "healthy"), "watch": ("需关注", "watch"), "act": ("需处理", "needs action")}
@@ -37,7 +37,7 @@ def _views(views: dict[str, str]) -> str:
 
 def render_monitor(result: dict) -> str:
     zh, en = VERDICT[result["verdict"]]
-    rows = sorted(result["drift"], key=lambda row: (-ORDER[row["status"]], -row["psi"]))   # act, watch, then PSI
+    rows = result["drift"]          # in reading order (`models.drift.worst_first`)
     parts = [
         "<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>模型漂移监测 {escape(result['as_of'])} / Drift monitor {escape(result['as_of'])}</title>",

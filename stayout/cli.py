@@ -602,10 +602,7 @@ def _monitor(args: argparse.Namespace) -> int:
         raise InputError("--capacity-per-township must be at least 1")
     result = monitor(args.data_dir, as_of, args.out or stayout_home() / "monitor", alias=args.model_alias,
                      capacity=args.capacity_per_township)
-    from models.drift import ORDER
-
-    drift = result.drift.assign(_order=-result.drift["status"].map(ORDER), _psi=-result.drift["psi"])
-    drift = drift.sort_values(["_order", "_psi"], kind="mergesort").drop(columns=["_order", "_psi"])
+    drift = result.drift                   # act, then watch, then the rest, each by PSI
     print(f"Drift at {as_of:%Y-%m-%d} against the training reference ({result.against}): {result.verdict} "
           f"(PSI watch >= 0.10, act >= 0.25; rare events by their share; {int((drift['status'] == 'act').sum())} to act on, "
           f"{int((drift['status'] == 'watch').sum())} to watch)")

@@ -80,14 +80,22 @@ FLAG = re.compile(r"^(?P<metric>recall|precision) of (?P<group>\S+=\S+) is (?P<d
                   r"that of (?P<reference>\S+=\S+) ")
 
 
-def worse_off(flag: str) -> tuple[str, str]:
-    """(metric, group) of a line of `fairness_flags`: the group the disparity leaves behind, the
-    flagged group when its rate is the lower, else the reference group."""
+@dataclass(frozen=True)
+class Flag:
+    """A line of `fairness_flags`, read back."""
+
+    metric: str                  # recall or precision
+    subject: str                 # "<metric> of <attribute>=<value>": what the flag is about, figures aside
+    worse_off: str               # the group the disparity leaves behind: the flagged one when its rate is lower
+
+
+def read_flag(flag: str) -> Flag:
     found = FLAG.match(flag)
     if not found:
         raise ValueError(f"not a fairness flag: {flag!r}")
     lower = float(found["disparity"]) < 1.0
-    return found["metric"], found["group"] if lower else found["reference"]
+    return Flag(found["metric"], f"{found['metric']} of {found['group']}",
+                found["group"] if lower else found["reference"])
 
 
 def group_rates(audit: pd.DataFrame, metric: str = "recall") -> dict[str, float]:

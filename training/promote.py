@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from models import registry
 from stayout.errors import InputError
 from training.config import GateConfig
-from training.fairness import worse_off
+from training.fairness import read_flag
 
 RECALL = "recall_at_capacity"
 AUC = "roc_auc"
 CHALLENGER, CHAMPION = "gate_challenger_", "gate_champion_"
 # For an assistive programme the miss rate per group matters most: a new recall disparity (in
 # either direction, since the reference group can be the one missed) keeps a challenger out.
-BINDING = "recall of "
+BINDING = "recall"
 
 
 @dataclass(frozen=True)
@@ -70,14 +70,15 @@ def judge(metrics: dict[str, float], challenger_flags: list[str], champion_flags
         passed = False
         reasons.append(f"ROC-AUC {auc:.3f} vs {champion_auc:.3f} loses more than {gate.auc_tolerance}")
     new_flags = new_fairness_flags(challenger_flags, champion_flags)
-    harms = [flag for flag in new_flags if flag.startswith(BINDING) and _leaves_behind(flag, group_recall)]
+    binding = [flag for flag in new_flags if read_flag(flag).metric == BINDING]
+    harms = [flag for flag in binding if _leaves_behind(flag, group_recall)]
     if harms:
         passed = False
         reasons.append("new fairness flags: " + " | ".join(harms))
-    if kept := [flag for flag in new_flags if flag.startswith(BINDING) and flag not in harms]:
+    if kept := [flag for flag in binding if flag not in harms]:
         reasons.append("new recall disparities where the group left behind is caught at least as often as under "
                        "the champion (the others gained; nobody lost), reported but not binding: " + " | ".join(kept))
-    if noted := [flag for flag in new_flags if not flag.startswith(BINDING)]:
+    if noted := [flag for flag in new_flags if flag not in binding]:
         reasons.append("new precision differences, reported but not binding (precision follows each group's "
                        "relapse rate, so it cannot be held equal together with recall): " + " | ".join(noted))
     return passed, reasons, figures
@@ -86,7 +87,7 @@ def judge(metrics: dict[str, float], challenger_flags: list[str], champion_flags
 def _leaves_behind(flag: str, group_recall: dict[str, dict[str, float]] | None) -> bool:
     """Whether the group a new recall disparity leaves behind has a lower recall under the
     challenger than under the champion (unknown recalls count as lower)."""
-    _, group = worse_off(flag)
+    group = read_flag(flag).worse_off
     if not group_recall:
         return True
     now = group_recall.get("challenger", {}).get(group, math.nan)
@@ -95,14 +96,10 @@ def _leaves_behind(flag: str, group_recall: dict[str, dict[str, float]] | None) 
 
 
 def new_fairness_flags(challenger_flags: list[str], champion_flags: list[str]) -> list[str]:
-    """The challenger's flags about a metric and group the champion's flags do not name (a flag is
-    "<metric> of <attribute>=<value> is <x>x ...": the same disparity with other figures is not new)."""
-    held = {_about(flag) for flag in champion_flags}
-    return [flag for flag in challenger_flags if _about(flag) not in held]
-
-
-def _about(flag: str) -> str:
-    return flag.split(" is ", 1)[0]
+    """The challenger's flags about a metric and group the champion's flags do not name (the same
+    disparity with other figures is not new)."""
+    held = {read_flag(flag).subject for flag in champion_flags}
+    return [flag for flag in challenger_flags if read_flag(flag).subject not in held]
 
 
 def promote(name: str, version: int | None, gate: GateConfig, force: bool = False) -> Decision:
