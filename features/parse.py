@@ -10,9 +10,10 @@ text (`Problem.quoting`). Row positions are 0-based here.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -60,12 +61,76 @@ class Problem:
 
 def parse_column(raw: pa.ChunkedArray, column: Column) -> tuple[pd.Series, list[Problem]]:
     """Parse `raw` as `column` declares; blanks become nulls and are checked for `nullable`."""
-    if pa.types.is_dictionary(raw.type):
-        return _parse_dictionary(raw, column)
+    return parse_columns([(raw, column)])[0]
+
+
+def parse_columns(items: Sequence[tuple[pa.ChunkedArray, Column]]) -> list[tuple[pd.Series, list[Problem]]]:
+    """Parse many columns, of one table or of many, each as its column declares (`parse_column`).
+
+    The text columns of one kind are joined and converted in one pass (trimmed, blanks found,
+    dates read in the calendar, numbers read), then each column's own rules are checked on its
+    rows: a one-household request parses its 67 columns in a few passes, not 67. A column is the
+    same whichever columns it is parsed with.
+    """
+    out: list[tuple[pd.Series, list[Problem]] | None] = [None] * len(items)
+    stacked: dict[str, list[int]] = {}
+    for position, (raw, column) in enumerate(items):
+        if pa.types.is_dictionary(raw.type):
+            out[position] = _parse_dictionary(raw, column)
+        elif _KINDS[column.kind].convert is not None and raw.type in (pa.string(), pa.null()):
+            stacked.setdefault(_KINDS[column.kind].family, []).append(position)
+        else:
+            out[position] = _parse_one(raw, column)
+    for positions in stacked.values():
+        for position, parsed in zip(positions, _parse_stacked([items[p] for p in positions])):
+            out[position] = parsed
+    return out
+
+
+def _parse_one(raw: pa.ChunkedArray, column: Column) -> tuple[pd.Series, list[Problem]]:
     text = _trimmed(raw) if _is_text(raw) else None
-    blank = _mask(pc.is_null(raw, nan_is_null=True)) if text is None else _mask(
-        pc.or_kleene(pc.is_null(text), pc.equal(text, "")))
-    values, problems = _PARSERS[column.kind](raw, text, blank, column)
+    blank = _blank(raw, text)
+    kind = _KINDS[column.kind]
+    if kind.convert is None:
+        return _required(kind.parse(raw, text, blank, column), blank, column)
+    converted = kind.convert(text, blank) if text is not None else kind.convert_typed(raw, blank)
+    return _required(kind.check(raw, converted, blank, column), blank, column)
+
+
+def _parse_stacked(items: list[tuple[pa.ChunkedArray, Column]]) -> list[tuple[pd.Series, list[Problem]]]:
+    """Text columns of one kind family: converted joined, checked column by column."""
+    lengths = [len(raw) for raw, _ in items]
+    pieces = [chunk.cast(pa.string()) for raw, _ in items for chunk in raw.chunks]
+    joined = pa.chunked_array([pa.concat_arrays(pieces)] if pieces else [], pa.string())  # one piece: one pass
+    text = _trimmed(joined)
+    blank = _blank(joined, text)
+    converted = _KINDS[items[0][1].kind].convert(text, blank)
+    out, start = [], 0
+    for (raw, column), length in zip(items, lengths):
+        rows = slice(start, start + length)
+        part = tuple(_slice(value, start, length) for value in converted)
+        out.append(_required(_KINDS[column.kind].check(raw, part, blank[rows], column), blank[rows], column))
+        start += length
+    return out
+
+
+def _slice(value, start: int, length: int):
+    if value is None:
+        return None
+    if isinstance(value, (pa.Array, pa.ChunkedArray)):
+        return value.slice(start, length)
+    return value[start:start + length]
+
+
+def _blank(raw: pa.ChunkedArray, text: pa.ChunkedArray | None) -> np.ndarray:
+    if text is None:
+        return _mask(pc.is_null(raw, nan_is_null=True))
+    return _mask(pc.or_kleene(pc.is_null(text), pc.equal(text, "")))
+
+
+def _required(parsed: tuple[pd.Series, list[Problem]], blank: np.ndarray,
+              column: Column) -> tuple[pd.Series, list[Problem]]:
+    values, problems = parsed
     if not column.nullable and blank.any():
         problems.append(Problem(blank, column.name, f"{column.name} is empty; fill it in, it is required"))
     return values, problems
@@ -216,10 +281,25 @@ def _timestamps_as_written(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.
     return pc.replace_substring_regex(text, r" 00:00:00$", "")
 
 
-def _parse_str(raw, text, blank, column):
-    values = text if text is not None else pc.cast(raw, pa.string())
+# Each kind converts text (or a typed column) into values, then checks one column's rules on them.
+# The conversion depends on the kind alone, so the text columns of a kind can be converted together.
+
+def _str_text(text, blank):
+    return (_nulled(text, blank),)
+
+
+def _str_typed(raw, blank):
+    return (_nulled(pc.cast(raw, pa.string()), blank),)
+
+
+def _nulled(values, blank: np.ndarray):
     if blank.any():
         values = pc.if_else(pa.array(blank), pa.scalar(None, values.type), values)
+    return values
+
+
+def _str_check(raw, converted, blank, column):
+    values, = converted
     problems = []
     if column.digits:
         digits = _mask(pc.match_substring_regex(values, rf"^\d{{{column.digits}}}$"))
@@ -234,22 +314,24 @@ def _string_series(values: pa.Array | pa.ChunkedArray) -> pd.Series:
     return pd.Series(chunked.to_pandas(), dtype="str")
 
 
-def _parse_number(raw, text, blank, column):
-    problems = []
-    if text is not None:
-        well_formed = _mask(pc.match_substring_regex(text, NUMBER_PATTERN))
-        problems += _flagged(~blank & ~well_formed, column.name, raw,
-                             "is not a number; write a plain number such as 1200.5")
-        cleaned = pc.if_else(pa.array(well_formed), text, pa.scalar(None, pa.string()))
-        numbers = pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False)
-        ok = well_formed.copy()
-    else:
-        numbers = _to_numpy(pc.cast(raw, pa.float64()))
-        ok = ~blank
+def _number_text(text, blank):
+    """The numbers (NaN where blank or malformed) and which rows are well formed."""
+    well_formed = _mask(pc.match_substring_regex(text, NUMBER_PATTERN))
+    cleaned = pc.if_else(pa.array(well_formed), text, pa.scalar(None, pa.string()))
+    return pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False), well_formed
+
+
+def _number_typed(raw, blank):
+    return _to_numpy(pc.cast(raw, pa.float64())), ~blank
+
+
+def _number_check(raw, converted, blank, column):
+    numbers, well_formed = converted
+    problems = _flagged(~blank & ~well_formed, column.name, raw, "is not a number; write a plain number such as 1200.5")
     # an infinite value (1e999 in a CSV, inf in a Parquet float column) is no amount or count
     finite = ~np.isinf(numbers)
-    problems += _flagged(ok & ~finite, column.name, raw, "is not a finite number; write a plain number")
-    ok &= finite
+    problems += _flagged(well_formed & ~finite, column.name, raw, "is not a finite number; write a plain number")
+    ok = well_formed & finite
     all_ok = bool(ok.all())
     safe = numbers if all_ok else np.where(ok, numbers, 0.0)
     if column.kind == "int":
@@ -275,25 +357,39 @@ def _range_problems(raw, column, safe, ok) -> list[Problem]:
     return problems
 
 
-def _parse_bool(raw, text, blank, column):
-    if text is None:
-        truth = _mask(raw)
-        values = pd.Series(pd.array(truth, dtype="boolean"))
-        values[blank] = pd.NA
-        return values, []
+def _bool_text(text, blank):
+    """Each value's place among the spellings (true ones first), -1 for none."""
     spelling = pc.index_in(pc.utf8_lower(text), value_set=pa.array(TRUE_SPELLINGS + FALSE_SPELLINGS))
-    index = pc.fill_null(spelling, -1).to_numpy(zero_copy_only=False)
+    return (pc.fill_null(spelling, -1).to_numpy(zero_copy_only=False),)
+
+
+def _bool_typed(raw, blank):
+    return (np.where(blank, -1, np.where(_mask(raw), 0, len(TRUE_SPELLINGS))),)
+
+
+def _bool_check(raw, converted, blank, column):
+    index, = converted
     known = index >= 0
     values = pd.Series(pd.array(index < len(TRUE_SPELLINGS), dtype="boolean"))
-    values[~known] = pd.NA
-    problems = _flagged(~blank & ~known, column.name, raw, "is not a boolean; write true or false (or 1 or 0)")
-    return values, problems
+    if not known.all():
+        values[~known] = pd.NA
+    return values, _flagged(~blank & ~known, column.name, raw, "is not a boolean; write true or false (or 1 or 0)")
 
 
-def _parse_datetime(raw, text, blank, column):
-    parsed, impossible = (_typed_timestamps(raw), None) if text is None else _text_timestamps(text, blank)
-    values = pd.Series(parsed.astype(DATETIME_DTYPE))
-    unparsed = ~blank & values.isna().to_numpy()
+def _datetime_text(text, blank):
+    """The moments (NaT where unparsed) and the values that name no real moment."""
+    parsed, impossible = _text_timestamps(text, blank)
+    return parsed.to_numpy(), impossible
+
+
+def _datetime_typed(raw, blank):
+    return _typed_timestamps(raw).to_numpy(), None
+
+
+def _datetime_check(raw, converted, blank, column):
+    parsed, impossible = converted
+    values = pd.Series(parsed.astype(DATETIME_DTYPE), copy=False)
+    unparsed = ~blank & np.isnat(parsed)
     example = "2023-06-01" if column.kind == "date" else "2023-06-01 09:30:00"
     problems = []
     if impossible is not None:  # typed values always exist in the calendar
@@ -303,7 +399,8 @@ def _parse_datetime(raw, text, blank, column):
         unparsed &= ~impossible
     problems += _flagged(unparsed, column.name, raw, f"is not a valid {column.kind}; write it as {example}")
     if column.kind == "date":
-        with_time = ~blank & values.notna().to_numpy() & _time_of_day(values.to_numpy().view(np.int64))
+        micros = values.to_numpy().view(np.int64)
+        with_time = ~blank & ~np.isnat(parsed) & _time_of_day(micros)
         problems += _flagged(with_time, column.name, raw, "carries a time of day; write the calendar date only")
     return values, problems
 
@@ -424,13 +521,24 @@ def _code_list(column: Column) -> str:
     return ", ".join(c.code + (f" ({c.zh})" if c.zh else "") for c in column.codes)
 
 
-_PARSERS = {
-    "str": _parse_str,
-    "int": _parse_number,
-    "float": _parse_number,
-    "bool": _parse_bool,
-    "date": _parse_datetime,
-    "timestamp": _parse_datetime,
-    "code": _parse_code,
-    "codelist": _parse_codelist,
+class _Kind(NamedTuple):
+    family: str             # kinds converted alike, whose text columns are converted together
+    convert: Callable | None = None         # (text, blank) -> converted values
+    convert_typed: Callable | None = None   # (raw, blank) -> the same, from a typed column
+    check: Callable | None = None           # (raw, converted, blank, column) -> (values, problems)
+    parse: Callable | None = None           # (raw, text, blank, column), for kinds parsed a column at a time
+
+
+_STR = _Kind("str", _str_text, _str_typed, _str_check)
+_NUMBER = _Kind("number", _number_text, _number_typed, _number_check)
+_DATETIME = _Kind("datetime", _datetime_text, _datetime_typed, _datetime_check)
+_KINDS = {
+    "str": _STR,
+    "int": _NUMBER,
+    "float": _NUMBER,
+    "bool": _Kind("bool", _bool_text, _bool_typed, _bool_check),
+    "date": _DATETIME,
+    "timestamp": _DATETIME,
+    "code": _Kind("code", parse=_parse_code),
+    "codelist": _Kind("codelist", parse=_parse_codelist),
 }
