@@ -46,8 +46,8 @@ class _Quoting:
 
 
 def _not_before(parsed: pd.DataFrame, source: _Quoting, earlier: str, later: str, template: str) -> list[Problem]:
-    first, second = parsed[earlier], parsed[later]
-    bad = (first.notna() & second.notna() & (second < first)).to_numpy()
+    first, second = parsed[earlier].to_numpy(), parsed[later].to_numpy()
+    bad = second < first   # dates: false where either is missing (NaT)
     if not bad.any():
         return []
 

@@ -17,6 +17,7 @@ from features.catalogue import FEATURES_BY_NAME
 from models.bundle import ModelBundle, calibrate
 from stayout.home import thread_limit
 
+FEW_ROWS = 64
 CHUNK_ROWS = 20_000
 
 
@@ -43,7 +44,8 @@ def contributions(bundle: ModelBundle, features: pd.DataFrame, chunk_rows: int =
                   threads: int | None = None) -> tuple[np.ndarray, float]:
     """(rows x features contributions, base value) on the raw scale, chunk by chunk on every core."""
     matrix = bundle.matrix(features)
-    threads = threads or thread_limit() or os.cpu_count() or 1
+    # a few rows (one household's call) are quicker on one thread than spread over every core
+    threads = threads or (1 if len(matrix) < FEW_ROWS else thread_limit() or os.cpu_count() or 1)
     parts = [bundle.booster.predict(matrix[start:start + chunk_rows], pred_contrib=True, num_threads=threads)
              for start in range(0, len(matrix), chunk_rows)]
     full = np.concatenate(parts) if parts else np.zeros((0, len(bundle.feature_names) + 1))

@@ -166,7 +166,8 @@ def reasons(explanations: Explanations, rows: pd.DataFrame, book: ReasonBook,
     actionable = [i for i, family in enumerate(explanations.families) if family in book.families]
     family_of_feature = np.array([explanations.families.index(FEATURES_BY_NAME[n].family)
                                   for n in explanations.features])
-    records = rows.to_dict("records")
+    # each row as Python values (what to_dict("records") gives, without a Series per column)
+    records = [dict(zip(rows.columns, values)) for values in rows.to_numpy(dtype=object)]
     out = []
     for row in range(len(explanations)):
         signed = sign * explanations.family_contributions[row]

@@ -66,6 +66,7 @@ class OnlineScorer:
         self.bundle, self.model_name, self.model_version = bundle, model_name, int(model_version)
         self.store, self.book, self.home = store, book, Path(home)
         self._facts: dict[str, Facts] = {}
+        self._villages: dict[str, frozenset[str]] = {}
         self._dated: dict[tuple[str, pd.Timestamp], tuple[Facts, pd.Timestamp]] = {}
 
     @classmethod
@@ -241,6 +242,11 @@ class OnlineScorer:
             self._facts[run] = facts
         return self._facts[run]
 
+    def _villages_of(self, run: str) -> frozenset[str]:
+        if run not in self._villages:
+            self._villages[run] = frozenset(self._facts_of(run).areas["village_code"].astype("str"))
+        return self._villages[run]
+
     def _facts_at(self, run: str, as_of: pd.Timestamp) -> tuple[Facts, pd.Timestamp]:
         """The run's facts dated `as_of` (see `_facts_at`), kept for the next request of that date."""
         key = (run, pd.Timestamp(as_of))
@@ -252,10 +258,9 @@ class OnlineScorer:
 
     def _county_facts(self, posted) -> tuple[str, Facts]:
         villages = {v for v in posted["households"].column("village_code").to_pylist() if v}
-        for run in self.store.current_runs()["run_key"].unique():
-            facts = self._facts_of(run)
-            if villages & set(facts.areas["village_code"].astype("str")):
-                return run, facts
+        for run in self.store.current_run_keys():
+            if villages & self._villages_of(run):
+                return run, self._facts_of(run)
         village = sorted(villages)[0] if villages else None
         why = (f"village {village} is in no county the online store holds a current run for; score its county "
                "with `stayout score` first") if village else "village_code is empty; fill it in"
@@ -267,6 +272,8 @@ class OnlineScorer:
         result = validate_tables(raw, accepted=_reference(facts))
         problems = []
         for name, table in result.tables.items():
+            if table.quarantined.empty:
+                continue
             offset = offsets.get(name, 0)
             for row in table.quarantined[["row_number", "column", "reason"]].itertuples(index=False):
                 number = int(row.row_number) - offset

@@ -175,6 +175,13 @@ class Store:
                 "SELECT c.county_code, r.* FROM run_counties c JOIN runs r USING (run_key) WHERE c.is_current = 1 "
                 "ORDER BY c.county_code", connection)
 
+    def current_run_keys(self) -> list[str]:
+        """The runs that are current for some county, in county order (each once)."""
+        with closing(self.connect()) as connection:
+            keys = connection.execute("SELECT c.run_key FROM run_counties c JOIN runs r USING (run_key) "
+                                      "WHERE c.is_current = 1 ORDER BY c.county_code").fetchall()
+        return list(dict.fromkeys(key for key, in keys))
+
     def runs(self) -> pd.DataFrame:
         """Every stored run, oldest as_of first."""
         with closing(self.connect()) as connection:

@@ -38,7 +38,9 @@ def _random_case(rng: random.Random) -> tuple[pa.ChunkedArray, pa.Array]:
     return pa.chunked_array(chunks, value_type), pa.array(keys, rng.choice([pa.string(), pa.large_string()]))
 
 
-def test_hand_written_ids_are_found_where_arrow_finds_them():
+@pytest.mark.parametrize("few", [0, text_bytes.FEW])   # packed, and handed to Arrow
+def test_hand_written_ids_are_found_where_arrow_finds_them(monkeypatch, few):
+    monkeypatch.setattr(text_bytes, "FEW", few)
     keys = pa.array(["H001", "H002", "H0003", "户001"])
     values = pa.chunked_array([["H002", "H001", None, "H003", "H0003", "户001", "", "H00"], ["H001"]])
     assert positions_among(values, keys).tolist() == [1, 0, -1, -1, 2, 3, -1, -1, 0]
@@ -49,6 +51,7 @@ def test_hand_written_ids_are_found_where_arrow_finds_them():
 def test_lookups_match_arrow_on_random_text(monkeypatch, block_rows, max_packed_bytes):
     monkeypatch.setattr(text_bytes, "BLOCK_ROWS", block_rows)
     monkeypatch.setattr(text_bytes, "MAX_PACKED_BYTES", max_packed_bytes)
+    monkeypatch.setattr(text_bytes, "FEW", 0)   # small cases are packed too
     rng = random.Random(block_rows * 100 + max_packed_bytes)
     for _ in range(40):
         values, keys = _random_case(rng)
@@ -58,6 +61,7 @@ def test_lookups_match_arrow_on_random_text(monkeypatch, block_rows, max_packed_
 def test_a_hash_shared_by_different_ids_is_checked_byte_for_byte(monkeypatch):
     weak = text_bytes._hash_words
     monkeypatch.setattr(text_bytes, "_hash_words", lambda words: weak(words[:, :1]))  # first 8 bytes only
+    monkeypatch.setattr(text_bytes, "FEW", 0)
     rng = random.Random(3)
     for _ in range(100):
         values, keys = _random_case(rng)
