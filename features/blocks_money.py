@@ -11,7 +11,6 @@ import numpy as np
 
 from features.assessment import LOOKBACK_MONTHS, SOURCE_GROUPS, KnownIncome, latest_assessments
 from features.context import AsOf
-from features.history import latest_versions
 from features.monthly import DEPARTMENT
 
 DEPARTMENT_MONTHS = 24
@@ -31,7 +30,7 @@ def income_features(ctx: AsOf) -> dict[str, np.ndarray]:
     household income, `_household_income_12m`, for the spending ratios)."""
     income = ctx.prepared.income
     rows = KnownIncome.at(income, ctx.as_of, ctx.month, LOOKBACK_MONTHS)
-    lines = latest_versions(ctx.facts.monitoring_lines, ["county_code", "year"], ctx.as_of)
+    lines = ctx.facts.latest_lines(ctx.as_of)
     found = latest_assessments(income, rows, ctx.latest_members, lines, ctx.county, ctx.prepared.index)
     ratio = found.line_ratio
     below = (ratio < 1.0).sum(axis=1).astype(float)

@@ -7,7 +7,6 @@ import pandas as pd
 from features.catalogue import SHOCK_EVENT_TYPES
 from features.context import AsOf
 from features.facts import VILLAGE_SHARES
-from features.history import latest_versions
 from features.timeline import last_of_runs, months_between
 
 CLOSED_AS_NOT_NEEDED = ("false_alarm", "excluded")
@@ -127,7 +126,7 @@ def _assistance_features(ctx: AsOf) -> dict[str, np.ndarray]:
 def place_features(ctx: AsOf) -> dict[str, np.ndarray]:
     households = ctx.all_households
     codes = ctx.prepared.index.codes(households["household_id"])
-    areas = latest_versions(ctx.facts.areas, "village_code", ctx.as_of).set_index("village_code")
+    areas = ctx.facts.latest_areas(ctx.as_of).set_index("village_code")
 
     def per_household(values) -> np.ndarray:
         out = np.full(ctx.n, np.nan)

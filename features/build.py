@@ -48,15 +48,19 @@ def features_as_of(prepared: PreparedExport, as_of: pd.Timestamp, facts: Facts) 
             "as_of": np.full(len(ctx.codes), np.datetime64(ctx.as_of, "us"))}
     for feature in FEATURES:
         rows[feature.name] = values[feature.name][ctx.codes]
-    return finalize(pd.DataFrame(rows))
+    return _finalized(rows, len(ctx.codes))
 
 
 def finalize(frame: pd.DataFrame) -> pd.DataFrame:
     """Catalogue dtypes and imputation rules, columns in catalogue order."""
-    out = {"household_id": frame["household_id"].astype("str"),
-           "as_of": frame["as_of"].to_numpy().astype("datetime64[us]")}
+    return _finalized({name: frame[name].to_numpy() for name in (*KEY_COLUMNS, *FEATURE_NAMES)}, len(frame))
+
+
+def _finalized(columns: dict[str, np.ndarray], n: int) -> pd.DataFrame:
+    out = {"household_id": pd.Series(columns["household_id"], dtype="str"),
+           "as_of": np.asarray(columns["as_of"]).astype("datetime64[us]")}
     for feature in FEATURES:
-        values = frame[feature.name].to_numpy()
+        values = np.asarray(columns[feature.name])
         if feature.dtype == "bool":
             out[feature.name] = (values if values.dtype == bool
                                  else pd.Series(values).fillna(False).to_numpy().astype(bool))
@@ -67,7 +71,7 @@ def finalize(frame: pd.DataFrame) -> pd.DataFrame:
             out[feature.name] = column.astype("int64") if feature.dtype == "int" else column
         else:
             out[feature.name] = column
-    return pd.DataFrame(out, columns=[*KEY_COLUMNS, *FEATURE_NAMES], index=pd.RangeIndex(len(frame)))
+    return pd.DataFrame(out, columns=[*KEY_COLUMNS, *FEATURE_NAMES], index=pd.RangeIndex(n))
 
 
 def empty_features() -> pd.DataFrame:

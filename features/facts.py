@@ -32,7 +32,7 @@ class Facts:
     areas: pd.DataFrame
     monitoring_lines: pd.DataFrame
     villages: pd.DataFrame          # VILLAGE_COLUMNS, one row per village and as-of date
-    _known: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # lines_at, per date
+    _known: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # per date (_kept)
 
     @classmethod
     def from_tables(cls, tables: dict[str, pd.DataFrame], as_of_dates: Iterable[pd.Timestamp]) -> "Facts":
@@ -47,7 +47,10 @@ class Facts:
         return [pd.Timestamp(d) for d in sorted(self.villages["as_of"].unique())]
 
     def villages_at(self, as_of: pd.Timestamp) -> pd.DataFrame:
-        """Village aggregates at `as_of`, indexed by village code."""
+        """Village aggregates at `as_of`, indexed by village code (kept per date, like all below)."""
+        return self._kept("villages", as_of, self._villages_at)
+
+    def _villages_at(self, as_of: pd.Timestamp) -> pd.DataFrame:
         at = self.villages[self.villages["as_of"] == np.datetime64(pd.Timestamp(as_of), "us")]
         if at.empty and not self.villages.empty:
             known = ", ".join(f"{d:%Y-%m-%d}" for d in self.as_of_dates[:6])
@@ -55,16 +58,32 @@ class Facts:
                              f"(they cover {known}); compute them with Facts.from_tables for this date")
         return at.set_index("village_code")
 
+    def latest_areas(self, as_of: pd.Timestamp) -> pd.DataFrame:
+        """The latest row of each village known at `as_of`."""
+        return self._kept("areas", as_of, lambda when: latest_versions(self.areas, "village_code", when))
+
+    def latest_lines(self, as_of: pd.Timestamp) -> pd.DataFrame:
+        """The latest row of each county and year's monitoring line known at `as_of`."""
+        return self._kept("lines", as_of,
+                          lambda when: latest_versions(self.monitoring_lines, ["county_code", "year"], when))
+
     def lines_at(self, as_of: pd.Timestamp) -> tuple[pd.Series, pd.DataFrame]:
         """As known at `as_of`: each village's county (indexed by village code), and each county's
-        latest monitoring line of a year up to as_of's (indexed by county code). Kept per date."""
-        as_of = pd.Timestamp(as_of)
-        if as_of not in self._known:
-            areas = latest_versions(self.areas, "village_code", as_of)
-            lines = latest_versions(self.monitoring_lines, ["county_code", "year"], as_of)
-            lines = lines[lines["year"] <= as_of.year].sort_values("year").drop_duplicates("county_code", keep="last")
-            self._known[as_of] = (areas.set_index("village_code")["county_code"], lines.set_index("county_code"))
-        return self._known[as_of]
+        latest monitoring line of a year up to as_of's (indexed by county code)."""
+        return self._kept("lines_at", as_of, self._lines_at)
+
+    def _lines_at(self, as_of: pd.Timestamp) -> tuple[pd.Series, pd.DataFrame]:
+        lines = self.latest_lines(as_of)
+        lines = lines[lines["year"] <= as_of.year].sort_values("year").drop_duplicates("county_code", keep="last")
+        return self.latest_areas(as_of).set_index("village_code")["county_code"], lines.set_index("county_code")
+
+    def _kept(self, what: str, as_of: pd.Timestamp, compute):
+        """What `compute` gives at `as_of`, computed once per date (the facts are never changed).
+        Callers must not modify what they are given."""
+        key = (what, pd.Timestamp(as_of))
+        if key not in self._known:
+            self._known[key] = compute(key[1])
+        return self._known[key]
 
     def for_dates(self, as_of_dates: Iterable[pd.Timestamp]) -> "Facts":
         wanted = [np.datetime64(pd.Timestamp(d), "us") for d in as_of_dates]

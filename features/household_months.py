@@ -47,10 +47,21 @@ def line_at_month_ends(latest_lines: pd.DataFrame, county: np.ndarray, first: in
     published is read as last year's); without it, only that very year's line counts.
     """
     years = np.arange(first, first + months) // 12 + 1970
-    wanted = sorted(set(years))
-    table = latest_lines.pivot_table(index="county_code", columns="year", values="line_yuan", aggfunc="last")
-    if carry_forward:
-        table = table.reindex(columns=sorted(set(table.columns) | set(wanted))).ffill(axis=1)
-    table = table.reindex(columns=wanted)
-    per_county = table.reindex(pd.Index(county)).to_numpy(dtype=float)
-    return per_county[:, pd.Index(wanted).get_indexer(years)]
+    wanted = sorted(set(years.tolist()))
+    published: dict[str, dict[int, float]] = {}   # the last line given per county and year (a few rows)
+    for code, year, value in zip(latest_lines["county_code"].astype("str").tolist(), latest_lines["year"].tolist(),
+                                 latest_lines["line_yuan"].to_numpy(dtype=float).tolist()):
+        if not np.isnan(value):
+            published.setdefault(code, {})[int(year)] = value
+    codes, counties = pd.factorize(pd.Series(county, dtype=object))
+    per_county = np.full((len(counties) + 1, len(wanted)), np.nan)   # the last row: no county
+    for row, code in enumerate(counties):
+        lines = published.get(str(code), {})
+        given = sorted(lines)
+        for column, year in enumerate(wanted):
+            if carry_forward:
+                earlier = [y for y in given if y <= year]
+                per_county[row, column] = lines[earlier[-1]] if earlier else np.nan
+            else:
+                per_county[row, column] = lines.get(year, np.nan)
+    return per_county[codes][:, np.searchsorted(wanted, years)]
