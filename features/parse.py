@@ -115,8 +115,8 @@ def _parse_stacked(items: list[tuple[pa.ChunkedArray, Column]]) -> list[tuple[pd
 
 
 def _slice(value, start: int, length: int):
-    if value is None:
-        return None
+    if value is None or isinstance(value, _Whole):
+        return value
     if isinstance(value, (pa.Array, pa.ChunkedArray)):
         return value.slice(start, length)
     return value[start:start + length]
@@ -490,12 +490,27 @@ def code_dtype(codes: tuple[str, ...]) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(list(codes))
 
 
-def _parse_code(raw, text, blank, column):
-    text = text if text is not None else pc.cast(raw, pa.string())
-    spellings = list(column.label_map)
-    canonical = np.array([column.code_values.index(column.label_map[s]) for s in spellings] + [-1])
-    spelling_index = pc.fill_null(pc.index_in(text, value_set=pa.array(spellings)), -1)
-    codes = canonical[spelling_index.to_numpy(zero_copy_only=False)]
+class _Whole(NamedTuple):
+    """A part of a conversion that belongs to all its rows (not cut when the rows are)."""
+    value: object
+
+
+def _code_text(text, blank):
+    """Each row's position among the distinct values (-1: null), and those values."""
+    distinct = pc.unique(text).drop_null()
+    positions = pc.fill_null(pc.index_in(text, value_set=distinct), -1).to_numpy(zero_copy_only=False)
+    return positions, _Whole(distinct.to_pylist())
+
+
+def _code_typed(raw, blank):
+    return _code_text(pc.cast(raw, pa.string()), blank)
+
+
+def _code_check(raw, converted, blank, column):
+    positions, distinct = converted
+    canonical = np.array([column.code_values.index(column.label_map[value]) if value in column.label_map else -1
+                          for value in distinct.value] + [-1])
+    codes = canonical[positions]
     values = pd.Series(pd.Categorical.from_codes(codes, dtype=code_dtype(column.code_values)))
     problems = _flagged(~blank & (codes < 0), column.name, raw, f"is not a known code; use one of {_code_list(column)}")
     return values, problems
@@ -539,6 +554,6 @@ _KINDS = {
     "bool": _Kind("bool", _bool_text, _bool_typed, _bool_check),
     "date": _DATETIME,
     "timestamp": _DATETIME,
-    "code": _Kind("code", parse=_parse_code),
+    "code": _Kind("code", _code_text, _code_typed, _code_check),
     "codelist": _Kind("codelist", parse=_parse_codelist),
 }
