@@ -36,7 +36,9 @@ class ModelBundle:
 
     def raw_scores(self, features: pd.DataFrame) -> np.ndarray:
         """LightGBM's log-odds before calibration."""
-        return self.booster.predict(self.matrix(features), raw_score=True)
+        matrix = self.matrix(features)
+        few = {"num_threads": 1} if len(matrix) < FEW_ROWS else {}
+        return self.booster.predict(matrix, raw_score=True, **few)
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Calibrated probability of relapse within 12 months, one per row."""
@@ -73,6 +75,7 @@ def feature_matrix(features: pd.DataFrame, feature_names: tuple[str, ...]) -> np
 
 
 TIE_BREAK = 1e-9
+FEW_ROWS = 64   # fewer rows (one household's call) are predicted on one thread: starting threads costs more
 
 
 def calibrate(calibrator: IsotonicRegression | LogisticRegression, raw: np.ndarray) -> np.ndarray:

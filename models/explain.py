@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 
 from features.catalogue import FEATURES_BY_NAME
-from models.bundle import ModelBundle, calibrate
+from models.bundle import FEW_ROWS, ModelBundle, calibrate
 from stayout.home import thread_limit
 
-FEW_ROWS = 64
 CHUNK_ROWS = 20_000
 
 
