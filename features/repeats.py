@@ -46,7 +46,7 @@ def row_hashes(frame: pd.DataFrame, key_codes: dict[str, np.ndarray]) -> np.ndar
     `key_codes` stands in for reference columns: each id's position among the accepted keys.
     Built a block of rows at a time, with one scratch block, so no column-sized temporary is made.
     """
-    columns = [key_codes[name] if name in key_codes else _column_numbers(frame[name]) for name in frame.columns]
+    columns = [key_codes[name] if name in key_codes else column_numbers(frame[name]) for name in frame.columns]
     hashes = np.empty(len(frame), dtype=np.uint64)
     scratch = np.empty(min(len(frame), BLOCK_ROWS), dtype=np.uint64)
     for first in range(0, len(frame), BLOCK_ROWS):
@@ -54,14 +54,14 @@ def row_hashes(frame: pd.DataFrame, key_codes: dict[str, np.ndarray]) -> np.ndar
         shifted = scratch[:len(block)]
         block.fill(0xCBF29CE484222325)
         for numbers in columns:
-            np.bitwise_xor(block, _bits(numbers[first:first + BLOCK_ROWS]), out=block)
+            np.bitwise_xor(block, bits(numbers[first:first + BLOCK_ROWS]), out=block)
             block *= np.uint64(0x100000001B3)
             np.right_shift(block, np.uint64(29), out=shifted)
             block ^= shifted
     return hashes
 
 
-def _column_numbers(values: pd.Series) -> np.ndarray:
+def column_numbers(values: pd.Series) -> np.ndarray:
     """The column as numbers that are equal exactly where the values are: codes, integers or floats."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy()
@@ -74,7 +74,7 @@ def _column_numbers(values: pd.Series) -> np.ndarray:
     return pd.factorize(values)[0]
 
 
-def _bits(numbers: np.ndarray) -> np.ndarray:
+def bits(numbers: np.ndarray) -> np.ndarray:
     """Unsigned integers equal exactly where `numbers` are (every NaN alike), without a copy if possible."""
     if numbers.dtype.kind == "f":
         missing = np.isnan(numbers)

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from features.contract import TABLES, Column, Table
 from features.parse import Problem, as_written, parse_column, parse_columns, quoted_problem, take_rows
-from features.repeats import repeated_rows, row_hashes
+from features.repeats import bits, column_numbers, repeated_rows, row_hashes
 from features.rules import row_rule_problems
 from features.text_bytes import positions_among
 from stayout.errors import TableUnusableError
@@ -166,26 +166,28 @@ def _parsed_ahead(raw_tables: dict[str, pa.Table], accepted: dict) -> dict[str, 
 
 def validate_table(table: Table, raw: pa.Table | pd.DataFrame, references: _References | None = None,
                    source: str | None = None, exported_at: pd.Timestamp | None = None,
-                   row_numbers: np.ndarray | None = None, parsed: dict[str, tuple] | None = None) -> TableResult:
+                   row_numbers: np.ndarray | None = None, ahead: dict[str, tuple] | None = None) -> TableResult:
     """Validate one table; `references` holds the accepted keys of the tables it points to.
     `row_numbers`: each raw row's 1-based number in its file when the rows are some of the file's
-    (a part of households); the quarantine's own `row_number` stays the position in `raw`."""
+    (a part of households); the quarantine's own `row_number` stays the position in `raw`.
+    `ahead`: the columns already parsed (`_parsed_ahead`), by name."""
     if isinstance(raw, pd.DataFrame):
         raw = pa.Table.from_pandas(raw, preserve_index=False)
     columns, warnings = _contract_columns(table, raw, source or table.name)
     if raw.num_rows == 0:   # nothing to check: the frames are those of the contract's empty table
         return replace(_empty_result(table), warnings=warnings)
-    return _validated_rows(table, raw, columns, warnings, references, exported_at, row_numbers, parsed)
+    return _validated_rows(table, raw, columns, warnings, references, exported_at, row_numbers, ahead)
 
 
 def _validated_rows(table: Table, raw: pa.Table, columns: dict[str, pa.ChunkedArray], warnings: list[str],
                     references: _References | None, exported_at: pd.Timestamp | None,
-                    row_numbers: np.ndarray | None = None, parsed: dict[str, tuple] | None = None) -> TableResult:
+                    row_numbers: np.ndarray | None = None, ahead: dict[str, tuple] | None = None) -> TableResult:
     # Arrow, numpy and pandas' hash tables release the GIL: large tables parse their columns on threads
     with ThreadPoolExecutor(max_workers=THREADS) if raw.num_rows >= THREADED_ROWS else _InLine() as pool:
         parsed, problems, reference_problems, key_codes = _parse_table(
-            table, columns, raw.num_rows, references or _References(), pool, parsed or {})
-        hashes = pool.submit(row_hashes, parsed, key_codes)
+            table, columns, raw.num_rows, references or _References(), pool, ahead or {})
+        # large tables hash their rows beside the rules; small ones only if two rows could repeat
+        hashes = pool.submit(row_hashes, parsed, key_codes) if raw.num_rows >= THREADED_ROWS else _Done(None)
         problems += row_rule_problems(table, parsed, columns)
         problems += _recorded_after_export(columns["recorded_at"], parsed["recorded_at"], exported_at)
         problems += reference_problems
@@ -308,6 +310,8 @@ def _key_conflicts(table: Table, parsed: pd.DataFrame, candidates: np.ndarray,
                    row_numbers: np.ndarray | None = None) -> list[Problem]:
     """Later rows whose key (and, for versions, recorded_at) repeats with different content."""
     key = list(table.key) + (["recorded_at"] if table.kind == "versioned" else [])
+    if len(parsed) < THREADED_ROWS and not _keys_repeat(parsed, key, candidates):  # a few rows: numpy first
+        return []
     subset = parsed.loc[candidates, key]
     later = subset.duplicated(keep="first")
     if not later.any():
@@ -324,6 +328,15 @@ def _key_conflicts(table: Table, parsed: pd.DataFrame, candidates: np.ndarray,
     message = (f"{what}: {name} repeats row " + first_rows[later].astype("str")
                + "; a clerk must settle which row is right and re-export it")
     return [Problem(bad, name.replace("+", ";"), message)]
+
+
+def _keys_repeat(parsed: pd.DataFrame, key: list[str], candidates: np.ndarray) -> bool:
+    """Whether two candidate rows share their key (missing values alike), on the key's numbers."""
+    positions = np.flatnonzero(candidates)
+    if len(positions) < 2:
+        return False
+    numbers = np.column_stack([bits(column_numbers(parsed[name]))[positions] for name in key])
+    return len(np.unique(numbers, axis=0)) < len(positions)
 
 
 def _any(problems: list[Problem], n: int) -> np.ndarray:
