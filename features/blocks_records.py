@@ -17,9 +17,14 @@ TYPICAL_TERM_MONTHS = 12
 def _months_since_latest(ctx: AsOf, codes: np.ndarray, dates: pd.Series) -> np.ndarray:
     """Months from each household's latest date in `dates` to the as-of date (NaN when none)."""
     out = np.full(ctx.n, np.nan)
-    if len(codes):
-        latest = pd.Series(dates.to_numpy()).groupby(codes).max()
-        out[latest.index.to_numpy()] = months_between(ctx.as_of, latest).to_numpy()
+    values = dates.to_numpy()
+    moments = values.view(np.int64)
+    known = ~np.isnat(values)
+    if known.any():
+        latest = np.full(ctx.n, np.iinfo(np.int64).min)
+        np.maximum.at(latest, codes[known], moments[known])
+        has = np.flatnonzero(latest > np.iinfo(np.int64).min)
+        out[has] = months_between(ctx.as_of, pd.Series(latest[has].view(values.dtype))).to_numpy()
     return out
 
 
