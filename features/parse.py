@@ -29,6 +29,7 @@ FALSE_SPELLINGS = ("false", "0")
 NUMBER_PATTERN = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 MICROS_PER_DAY = 86_400_000_000
 BLOCK_ROWS = 1 << 20  # rows per step where a step would otherwise make a column-sized temporary
+JOINED_ROWS = 1 << 16  # columns up to this long are joined with others of their kind (a copy) to be parsed at once
 TIMESTAMP_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 ZONE_SUFFIX = r"(?:[T ]\d\d|:\d\d(?:[.,]\d+)?)(?:Z|[+-]\d\d(?::?\d\d)?)$"  # a time, then Z, +08 or +08:00
 QUOTED_CHARACTERS = 40
@@ -77,12 +78,15 @@ def parse_columns(items: Sequence[tuple[pa.ChunkedArray, Column]]) -> list[tuple
     for position, (raw, column) in enumerate(items):
         if pa.types.is_dictionary(raw.type):
             out[position] = _parse_dictionary(raw, column)
-        elif _KINDS[column.kind].convert is not None and raw.type in (pa.string(), pa.null()):
+        elif (_KINDS[column.kind].convert is not None and raw.type in (pa.string(), pa.null())
+              and len(raw) <= JOINED_ROWS):
             stacked.setdefault(_KINDS[column.kind].family, []).append(position)
         else:
             out[position] = _parse_one(raw, column)
     for positions in stacked.values():
-        for position, parsed in zip(positions, _parse_stacked([items[p] for p in positions])):
+        together = _parse_stacked([items[p] for p in positions]) if len(positions) > 1 else \
+            [_parse_one(*items[positions[0]])]
+        for position, parsed in zip(positions, together):
             out[position] = parsed
     return out
 
