@@ -52,8 +52,12 @@ def need_from_complete_data(tables: dict[str, pd.DataFrame], rows: pd.DataFrame)
     member present at the last month's end below that year's line; else unknown (None)."""
     income = tables["income"]
     monthly: dict[tuple[str, pd.Period], float] = {}
+    spans: dict[tuple[pd.Timestamp, pd.Timestamp], tuple[pd.Period, ...]] = {}   # the few quarters, made once
     for row in income.itertuples(index=False):
-        months = pd.period_range(row.period_start, row.period_end, freq="M")
+        months = spans.get((row.period_start, row.period_end))
+        if months is None:
+            months = spans[(row.period_start, row.period_end)] = tuple(
+                pd.period_range(row.period_start, row.period_end, freq="M"))
         for month in months:
             monthly[(row.household_id, month)] = monthly.get((row.household_id, month), 0.0) + \
                 row.amount_yuan / len(months)
@@ -64,13 +68,16 @@ def need_from_complete_data(tables: dict[str, pd.DataFrame], rows: pd.DataFrame)
     lines = tables["monitoring_lines"].drop_duplicates(["county_code", "year"], keep="last").set_index(
         ["county_code", "year"])["line_yuan"]
     by_household = dict(tuple(members.groupby("household_id")))
+    windows: dict[pd.Timestamp, tuple[tuple[pd.Period, ...], pd.Timestamp]] = {}   # per as-of date, made once
     out = []
     for household_id, as_of in zip(rows["household_id"], rows["as_of"]):
-        window = pd.period_range(pd.Timestamp(as_of).to_period("M"), periods=12, freq="M")
+        if as_of not in windows:
+            months = tuple(pd.period_range(pd.Timestamp(as_of).to_period("M"), periods=12, freq="M"))
+            windows[as_of] = months, months[-1].to_timestamp(how="end").normalize()
+        window, last_day = windows[as_of]
         if not all((household_id, m) in monthly for m in window):
             out.append(None)
             continue
-        last_day = window[-1].to_timestamp(how="end").normalize()
         mine = by_household[household_id]
         present = ((mine["joined_on"] <= last_day) & (mine["left_on"].isna() | (mine["left_on"] > last_day))).sum()
         if not present:

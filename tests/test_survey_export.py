@@ -12,8 +12,8 @@ from synthetic.simulate import SimulationConfig, simulate
 from tests.survey_export import need_from_complete_data, survey_tables
 from training.config import TrainingConfig
 from training.dataset import labelled_frame
+from training import pipeline
 from training.metrics import roc_auc
-from training.pipeline import train
 
 pytestmark = pytest.mark.slow
 ANALYST_INPUTS = ["assessed_income_line_ratio", "assessed_years_below_line", "head_age", "head_schooling_years",
@@ -28,12 +28,20 @@ def survey():
     return validation.accepted(), pd.Timestamp("2024-04-01")
 
 
-def test_survey_export_trains_without_special_handling(survey):
+def test_survey_export_trains_without_special_handling(survey, monkeypatch):
     tables, exported_at = survey
-    result = train(tables, TrainingConfig(), exported_at=exported_at)
+    built = []     # the labelled frame the training builds, checked here rather than built a second time
+
+    def kept(*args, **kwargs):
+        built.append(labelled_frame(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(pipeline, "labelled_frame", kept)
+    result = pipeline.train(tables, TrainingConfig(), exported_at=exported_at)
     plan = result.plan
     assert plan.label == "admin_or_need" and plan.embargo
-    frame = labelled_frame(tables, plan, exported_at=exported_at)
+    assert len(built) == 1
+    frame = built[0]
     test = frame[frame["part"] == "test"]
     expected = need_from_complete_data(tables, test).fillna(False).astype(bool)
     assert (test["relapse_12m"].astype(bool) == expected).all()
