@@ -48,7 +48,8 @@ def pytest_collection_modifyitems(session, config, items):
 @pytest.fixture(scope="session")
 def trained_once(tmp_path_factory):
     """A champion trained once per test run on a small generated county (1,500 households, 44
-    months); the modules that need a model copy its home (`home_with_model`). With several workers
+    months) with `stayout train` (its printed report kept as "output"); the modules that need a
+    model copy its home (`home_with_model`). With several workers
     the first to ask trains it and the others wait for it (a lock file in the run's shared folder)."""
     shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else \
         tmp_path_factory.getbasetemp()
@@ -59,10 +60,14 @@ def trained_once(tmp_path_factory):
         if not done.exists():
             _train_once(base)
             done.write_text(json.dumps({"trained": True}), encoding="utf-8")
-    return {"home": base / "home", "county": base / "county", "config": base / "config.yaml"}
+    return {"home": base / "home", "county": base / "county", "config": base / "config.yaml",
+            "output": (base / "train-output.txt").read_text(encoding="utf-8")}
 
 
 def _train_once(base: Path) -> None:
+    import contextlib
+    import io
+
     import yaml
 
     from stayout.cli import main
@@ -76,7 +81,10 @@ def _train_once(base: Path) -> None:
                      base / "county", seed=12)
         config = base / "config.yaml"
         config.write_text(yaml.safe_dump(SMALL_TRAINING), encoding="utf-8")
-        assert main(["-q", "train", str(base / "county"), "--config", str(config)]) == 0
+        printed = io.StringIO()       # what `stayout train` printed, for the module that reads its report
+        with contextlib.redirect_stdout(printed):
+            assert main(["-q", "train", str(base / "county"), "--config", str(config)]) == 0
+        (base / "train-output.txt").write_text(printed.getvalue(), encoding="utf-8")
 
 
 @contextmanager

@@ -36,9 +36,11 @@ def _config_file(folder, **changes) -> str:
     return str(path)
 
 
-def test_train_register_promote_reload(county, tmp_path, capsys):
-    assert main(["train", str(county), "--config", _config_file(tmp_path)]) == 0
-    out = capsys.readouterr().out
+def test_train_register_promote_reload(trained_once, county, stayout_home, tmp_path, capsys):
+    """The first model is the session's (`stayout train` on this county, in a home of its own, copied
+    here with what the command printed); the challenger is trained here."""
+    home_with_model(trained_once, stayout_home)
+    out = trained_once["output"]
     assert "today's rules" in out and "logistic regression" in out and "as champion (first model)" in out
     assert "Is the answer too easy?" in out and "formerly poor: ROC-AUC model" in out
     first = registry.model_version("stayout-relapse", "champion")
@@ -60,7 +62,7 @@ def test_train_register_promote_reload(county, tmp_path, capsys):
     assert first.tags["learned_until"] == run.data.tags["learned_until"]
 
     # reload through MLflow: calibrated probabilities from contract-derived features
-    config = TrainingConfig.model_validate(SMALL)
+    config = TrainingConfig.model_validate(yaml.safe_load(trained_once["config"].read_text(encoding="utf-8")))
     export = read_export(county)
     from training.splits import plan_splits
     plan = plan_splits(export.tables, config.splits, export.exported_at)
