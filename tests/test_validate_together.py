@@ -11,19 +11,22 @@ import pytest
 
 from features.contract import TABLES
 from features.parse import parse_column, parse_columns
-from features.validate import THREADED_ROWS, _parsed_ahead, validate_table, validate_tables
-from features.validate import _References
+from features.validate import THREADED_ROWS, _parsed_ahead, _References, validate_table, validate_tables
 from synthetic.export import write_export
 from synthetic.simulate import SimulationConfig, simulate
 
 ROWS = 1_500   # below THREADED_ROWS: the tables are parsed together
 
 
+@pytest.fixture(scope="module")
+def county():
+    return simulate(SimulationConfig(households=120, counties=1, start="2021-01", months=24, seed=11))
+
+
 @pytest.fixture(scope="module", params=["csv", "parquet"])
-def dirty_tables(request, tmp_path_factory):
+def dirty_tables(request, county, tmp_path_factory):
     """The first rows of each table of a dirty export (5% dirty rows), as the reader gives them:
     CSV as text, Parquet typed."""
-    county = simulate(SimulationConfig(households=120, counties=1, start="2021-01", months=24, seed=11))
     out = tmp_path_factory.mktemp(f"together-{request.param}")
     write_export(county, out, file_format=request.param, dirty_rate=0.05, seed=11)
     tables = {}
