@@ -97,7 +97,7 @@ def _parse_one(raw: pa.ChunkedArray, column: Column) -> tuple[pd.Series, list[Pr
     kind = _KINDS[column.kind]
     if kind.convert is None:
         return _required(kind.parse(raw, text, blank, column), blank, column)
-    converted = kind.convert(text, blank) if text is not None else kind.convert_typed(raw, blank)
+    converted = kind.convert(text, blank, (column,)) if text is not None else kind.convert_typed(raw, blank, (column,))
     return _required(kind.check(raw, converted, blank, column), blank, column)
 
 
@@ -108,7 +108,7 @@ def _parse_stacked(items: list[tuple[pa.ChunkedArray, Column]]) -> list[tuple[pd
     joined = pa.chunked_array([pa.concat_arrays(pieces)] if pieces else [], pa.string())  # one piece: one pass
     text = _trimmed(joined)
     blank = _blank(joined, text)
-    converted = _KINDS[items[0][1].kind].convert(text, blank)
+    converted = _KINDS[items[0][1].kind].convert(text, blank, [column for _, column in items])
     out, start = [], 0
     for (raw, column), length in zip(items, lengths):
         rows = slice(start, start + length)
@@ -288,11 +288,11 @@ def _timestamps_as_written(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.
 # Each kind converts text (or a typed column) into values, then checks one column's rules on them.
 # The conversion depends on the kind alone, so the text columns of a kind can be converted together.
 
-def _str_text(text, blank):
+def _str_text(text, blank, columns):
     return (_nulled(text, blank),)
 
 
-def _str_typed(raw, blank):
+def _str_typed(raw, blank, columns):
     return (_nulled(pc.cast(raw, pa.string()), blank),)
 
 
@@ -318,14 +318,14 @@ def _string_series(values: pa.Array | pa.ChunkedArray) -> pd.Series:
     return pd.Series(chunked.to_pandas(), dtype="str")
 
 
-def _number_text(text, blank):
+def _number_text(text, blank, columns):
     """The numbers (NaN where blank or malformed) and which rows are well formed."""
     well_formed = _mask(pc.match_substring_regex(text, NUMBER_PATTERN))
     cleaned = pc.if_else(pa.array(well_formed), text, pa.scalar(None, pa.string()))
     return pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False), well_formed
 
 
-def _number_typed(raw, blank):
+def _number_typed(raw, blank, columns):
     return _to_numpy(pc.cast(raw, pa.float64())), ~blank
 
 
@@ -361,13 +361,13 @@ def _range_problems(raw, column, safe, ok) -> list[Problem]:
     return problems
 
 
-def _bool_text(text, blank):
+def _bool_text(text, blank, columns):
     """Each value's place among the spellings (true ones first), -1 for none."""
     spelling = pc.index_in(pc.utf8_lower(text), value_set=pa.array(TRUE_SPELLINGS + FALSE_SPELLINGS))
     return (pc.fill_null(spelling, -1).to_numpy(zero_copy_only=False),)
 
 
-def _bool_typed(raw, blank):
+def _bool_typed(raw, blank, columns):
     return (np.where(blank, -1, np.where(_mask(raw), 0, len(TRUE_SPELLINGS))),)
 
 
@@ -380,13 +380,13 @@ def _bool_check(raw, converted, blank, column):
     return values, _flagged(~blank & ~known, column.name, raw, "is not a boolean; write true or false (or 1 or 0)")
 
 
-def _datetime_text(text, blank):
+def _datetime_text(text, blank, columns):
     """The moments (NaT where unparsed) and the values that name no real moment."""
     parsed, impossible = _text_timestamps(text, blank)
     return parsed.to_numpy(), impossible
 
 
-def _datetime_typed(raw, blank):
+def _datetime_typed(raw, blank, columns):
     return _typed_timestamps(raw).to_numpy(), None
 
 
@@ -499,21 +499,21 @@ class _Whole(NamedTuple):
     value: object
 
 
-def _code_text(text, blank):
-    """Each row's position among the distinct values (-1: null), and those values."""
-    distinct = pc.unique(text).drop_null()
-    positions = pc.fill_null(pc.index_in(text, value_set=distinct), -1).to_numpy(zero_copy_only=False)
-    return positions, _Whole(distinct.to_pylist())
+def _code_text(text, blank, columns):
+    """Each row's position among the spellings of all the columns' codes (-1: none), and those spellings."""
+    spellings = sorted({spelling for column in columns for spelling in column.label_map})
+    positions = pc.fill_null(pc.index_in(text, value_set=pa.array(spellings, pa.string())), -1)
+    return positions.to_numpy(zero_copy_only=False), _Whole(spellings)
 
 
-def _code_typed(raw, blank):
-    return _code_text(pc.cast(raw, pa.string()), blank)
+def _code_typed(raw, blank, columns):
+    return _code_text(pc.cast(raw, pa.string()), blank, columns)
 
 
 def _code_check(raw, converted, blank, column):
-    positions, distinct = converted
-    canonical = np.array([column.code_values.index(column.label_map[value]) if value in column.label_map else -1
-                          for value in distinct.value] + [-1])
+    positions, spellings = converted
+    canonical = np.array([column.code_values.index(column.label_map[spelling]) if spelling in column.label_map
+                          else -1 for spelling in spellings.value] + [-1])
     codes = canonical[positions]
     values = pd.Series(pd.Categorical.from_codes(codes, dtype=code_dtype(column.code_values)))
     problems = _flagged(~blank & (codes < 0), column.name, raw, f"is not a known code; use one of {_code_list(column)}")
@@ -542,8 +542,8 @@ def _code_list(column: Column) -> str:
 
 class _Kind(NamedTuple):
     family: str             # kinds converted alike, whose text columns are converted together
-    convert: Callable | None = None         # (text, blank) -> converted values
-    convert_typed: Callable | None = None   # (raw, blank) -> the same, from a typed column
+    convert: Callable | None = None         # (text, blank, columns) -> converted values
+    convert_typed: Callable | None = None   # (raw, blank, columns) -> the same, from a typed column
     check: Callable | None = None           # (raw, converted, blank, column) -> (values, problems)
     parse: Callable | None = None           # (raw, text, blank, column), for kinds parsed a column at a time
 
