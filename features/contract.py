@@ -12,6 +12,7 @@ lets a Parquet table be a folder of parts read in name order.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -43,11 +44,11 @@ class Column:
     references: str | None = None      # "households.household_id", ...
     max_items: int | None = None       # codelist: at most this many codes
 
-    @property
+    @functools.cached_property
     def code_values(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.codes)
 
-    @property
+    @functools.cached_property
     def label_map(self) -> dict[str, str]:
         """Accepted spellings (canonical code and Chinese label) to canonical code."""
         mapping = {c.code: c.code for c in self.codes}
@@ -72,7 +73,7 @@ class Table:
     period: bool = False               # rule 6: period_start/period_end cover a month or quarter
     versions_note: str = ""
 
-    @property
+    @functools.cached_property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 

@@ -512,9 +512,7 @@ def _code_typed(raw, blank, columns):
 
 def _code_check(raw, converted, blank, column):
     positions, spellings = converted
-    canonical = np.array([column.code_values.index(column.label_map[spelling]) if spelling in column.label_map
-                          else -1 for spelling in spellings.value] + [-1])
-    codes = canonical[positions]
+    codes = _canonical_codes(column, tuple(spellings.value))[positions]
     values = pd.Series(pd.Categorical.from_codes(codes, dtype=code_dtype(column.code_values)))
     problems = _flagged(~blank & (codes < 0), column.name, raw, f"is not a known code; use one of {_code_list(column)}")
     return values, problems
@@ -534,6 +532,16 @@ def _parse_codelist(raw, text, blank, column):
                          f"holds more than {column.max_items} codes; keep the main {column.max_items}")
     values = joined.where(~(bad | too_many) & ~blank, None).astype("str")
     return values, problems
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical_codes(column: Column, spellings: tuple[str, ...]) -> np.ndarray:
+    """Each spelling's code number in `column` (-1: not one of its codes), and -1 for no spelling."""
+    labels = column.label_map
+    numbers = np.array([column.code_values.index(labels[spelling]) if spelling in labels else -1
+                        for spelling in spellings] + [-1])
+    numbers.flags.writeable = False
+    return numbers
 
 
 def _code_list(column: Column) -> str:

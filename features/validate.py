@@ -192,7 +192,10 @@ def _validated_rows(table: Table, raw: pa.Table, columns: dict[str, pa.ChunkedAr
         problems += _recorded_after_export(columns["recorded_at"], parsed["recorded_at"], exported_at)
         problems += reference_problems
         rejected = _any(problems, raw.num_rows)
-        repeat = repeated_rows(parsed, ~rejected, key_codes, hashes.result())
+        # rows equal in every column share their key and recorded_at: a few rows check those first
+        may_repeat = raw.num_rows >= THREADED_ROWS or _keys_repeat(parsed, [*table.key, "recorded_at"], ~rejected)
+        repeat = (repeated_rows(parsed, ~rejected, key_codes, hashes.result()) if may_repeat
+                  else np.zeros(raw.num_rows, dtype=bool))
     if table.kind != "measure":
         conflict = _key_conflicts(table, parsed, ~rejected & ~repeat, row_numbers)
         problems += conflict
@@ -370,7 +373,7 @@ def _quarantine_frame(rows: pa.Table, positions: np.ndarray, problems: list[Prob
 
 def _empty_result(table: Table) -> TableResult:
     accepted = _empty_accepted(table)
-    return TableResult(table.name, accepted.copy(), _no_quarantine(table.column_names), read=0, collapsed=0)
+    return TableResult(table.name, accepted.copy(deep=False), _no_quarantine(table.column_names), read=0, collapsed=0)
 
 
 @functools.cache
@@ -382,7 +385,7 @@ def _empty_accepted(table: Table) -> pd.DataFrame:
 
 
 def _no_quarantine(names: tuple[str, ...]) -> pd.DataFrame:
-    return _empty_quarantine_frame(names).copy()
+    return _empty_quarantine_frame(names).copy(deep=False)  # no rows: nothing in it can change
 
 
 @functools.cache
@@ -399,14 +402,14 @@ def _unique_columns(joined: str) -> str:
 
 def _finalize_dtypes(table: Table, accepted: pd.DataFrame) -> pd.DataFrame:
     """Text columns become strings; non-null ints and bools plain numpy dtypes once rejected rows are gone."""
-    out = accepted.copy(deep=False)
+    columns = {}
     for column in table.columns:
-        if column.kind == "str" and isinstance(out[column.name].dtype, pd.CategoricalDtype):
-            out[column.name] = out[column.name].astype("str")
-        if column.nullable:
-            continue
-        if column.kind == "int":
-            out[column.name] = out[column.name].astype("int64")
-        elif column.kind == "bool":
-            out[column.name] = out[column.name].astype(bool)
-    return out
+        values = accepted[column.name]
+        if column.kind == "str" and isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype("str")
+        elif column.kind == "int" and not column.nullable:
+            values = values.astype("int64")
+        elif column.kind == "bool" and not column.nullable:
+            values = values.astype(bool)
+        columns[column.name] = values
+    return pd.DataFrame(columns, index=accepted.index, copy=False)
