@@ -33,6 +33,8 @@ JOINED_ROWS = 1 << 16  # columns up to this long are joined with others of their
 TIMESTAMP_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 ZONE_SUFFIX = r"(?:[T ]\d\d|:\d\d(?:[.,]\d+)?)(?:Z|[+-]\d\d(?::?\d\d)?)$"  # a time, then Z, +08 or +08:00
 QUOTED_CHARACTERS = 40
+INT_LIMIT = 2.0 ** 53  # integers up to this are exact as floats
+STR_DTYPE = pd.api.types.pandas_dtype("str")
 LARGEST_WHOLE_FLOAT = 1e15  # whole floats up to this are written as integers (2018, not 2018.0)
 
 
@@ -315,7 +317,7 @@ def _str_check(raw, converted, blank, column):
 
 def _string_series(values: pa.Array | pa.ChunkedArray) -> pd.Series:
     chunked = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
-    return pd.Series(chunked.to_pandas(), dtype="str")
+    return pd.Series(pd.arrays.ArrowStringArray(chunked, dtype=STR_DTYPE), copy=False)  # Arrow's text, kept
 
 
 def _number_text(text, blank, columns):
@@ -342,10 +344,11 @@ def _number_check(raw, converted, blank, column):
         fractional = ok & (np.floor(safe) != safe)
         problems += _flagged(fractional, column.name, raw, "is not a whole number; write an integer")
     problems += _range_problems(raw, column, safe, ok)
-    values = pd.Series(numbers if all_ok else np.where(ok, numbers, np.nan), dtype="float64", copy=False)
-    if column.kind == "int":
-        values = values.round().astype("Int64")
-    return values, problems
+    if column.kind == "int":  # a whole number past 2**53 is out of every range: rejected, kept as null
+        whole = ok & (np.abs(safe) < INT_LIMIT)
+        integers = np.round(np.where(whole, safe, 0.0)).astype(np.int64)
+        return pd.Series(pd.arrays.IntegerArray(integers, ~whole), copy=False), problems
+    return pd.Series(numbers if all_ok else np.where(ok, numbers, np.nan), dtype="float64", copy=False), problems
 
 
 def _range_problems(raw, column, safe, ok) -> list[Problem]:
@@ -374,9 +377,7 @@ def _bool_typed(raw, blank, columns):
 def _bool_check(raw, converted, blank, column):
     index, = converted
     known = index >= 0
-    values = pd.Series(pd.array(index < len(TRUE_SPELLINGS), dtype="boolean"))
-    if not known.all():
-        values[~known] = pd.NA
+    values = pd.Series(pd.arrays.BooleanArray(index < len(TRUE_SPELLINGS), ~known), copy=False)
     return values, _flagged(~blank & ~known, column.name, raw, "is not a boolean; write true or false (or 1 or 0)")
 
 

@@ -274,8 +274,8 @@ def _parse_table(table: Table, raw_columns: dict[str, pa.ChunkedArray], n_rows: 
     longest_first = sorted(table.columns, key=lambda column: column.references is None)
     by_name = dict(zip((column.name for column in longest_first), pool.map(parse, longest_first)))
     outcomes = {column.name: by_name[column.name] for column in table.columns}
-    parsed = pd.DataFrame({name: outcome.values for name, outcome in outcomes.items()},
-                          index=pd.RangeIndex(n_rows), copy=False)
+    parsed = pd.DataFrame({name: outcome.values.array for name, outcome in outcomes.items()},
+                          index=pd.RangeIndex(n_rows), copy=False)  # from arrays: no alignment of Series
     problems = [problem for outcome in outcomes.values() for problem in outcome.problems]
     reference_problems = [problem for outcome in outcomes.values() for problem in outcome.reference_problems]
     key_codes = {name: outcome.key_codes for name, outcome in outcomes.items() if outcome.key_codes is not None}
@@ -406,10 +406,11 @@ def _finalize_dtypes(table: Table, accepted: pd.DataFrame) -> pd.DataFrame:
     for column in table.columns:
         values = accepted[column.name]
         if column.kind == "str" and isinstance(values.dtype, pd.CategoricalDtype):
-            values = values.astype("str")
+            columns[column.name] = values.astype("str").array
         elif column.kind == "int" and not column.nullable:
-            values = values.astype("int64")
+            columns[column.name] = values.to_numpy("int64")
         elif column.kind == "bool" and not column.nullable:
-            values = values.astype(bool)
-        columns[column.name] = values
+            columns[column.name] = values.to_numpy(bool)
+        else:
+            columns[column.name] = values.array
     return pd.DataFrame(columns, index=accepted.index, copy=False)

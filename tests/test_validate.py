@@ -64,6 +64,7 @@ def test_chinese_labels_are_mapped_to_codes():
         ("members", {"person_id": "P9", "health": "disabled"}, "disability_grade;health", "give the grade"),
         ("members", {"person_id": "P9", "migrant_months": "13"}, "migrant_months", "outside 0-12"),
         ("members", {"person_id": "P9", "birth_year": "1975.5"}, "birth_year", "whole number"),
+        ("members", {"person_id": "P9", "birth_year": "1e30"}, "birth_year", "outside 1880-2100"),
         ("members", {"person_id": "P9", "left_on": "1960-01-01"}, "joined_on;left_on", "before joined_on"),
         ("households", {"household_id": "H9", "household_type": "ordinary"}, "exit_year;household_type",
          "not ex_poor"),
