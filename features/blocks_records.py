@@ -7,66 +7,70 @@ import pandas as pd
 from features.catalogue import SHOCK_EVENT_TYPES
 from features.context import AsOf
 from features.facts import VILLAGE_SHARES
-from features.timeline import last_of_runs, months_between
+from features.timeline import last_of_runs, months_from
 
 CLOSED_AS_NOT_NEEDED = ("false_alarm", "excluded")
 CHECKLIST = ("food_clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok")
 TYPICAL_TERM_MONTHS = 12
 
 
-def _months_since_latest(ctx: AsOf, codes: np.ndarray, dates: pd.Series) -> np.ndarray:
+def _months_since_latest(ctx: AsOf, codes: np.ndarray, dates: np.ndarray) -> np.ndarray:
     """Months from each household's latest date in `dates` to the as-of date (NaN when none)."""
     out = np.full(ctx.n, np.nan)
-    values = dates.to_numpy()
-    moments = values.view(np.int64)
-    known = ~np.isnat(values)
+    moments = dates.view(np.int64)
+    known = ~np.isnat(dates)
     if known.any():
         latest = np.full(ctx.n, np.iinfo(np.int64).min)
         np.maximum.at(latest, codes[known], moments[known])
         has = np.flatnonzero(latest > np.iinfo(np.int64).min)
-        out[has] = months_between(ctx.as_of, pd.Series(latest[has].view(values.dtype))).to_numpy()
+        out[has] = months_from(ctx.moment, latest[has].view(dates.dtype))
     return out
+
+
+def _zero_if_missing(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(values), 0.0, values)
 
 
 def shock_features(ctx: AsOf) -> dict[str, np.ndarray]:
     events, codes = ctx.prepared.known("events", ctx.as_of)
-    happened = (events["occurred_on"] < ctx.as_of).to_numpy()
-    events, codes = events[happened], codes[happened]
-    last_year = (events["occurred_on"] >= ctx.months_ago(12)).to_numpy()
-    kind = events["event_type"].astype("str").to_numpy()
+    happened = events["occurred_on"] < ctx.moment
+    events, codes = events.subset(happened), codes[happened]
+    occurred = events["occurred_on"]
+    last_year = occurred >= ctx.moment_ago(12)
     out = {}
     for group, types in SHOCK_EVENT_TYPES.items():
-        of_group = np.isin(kind, types)
+        of_group = events.isin("event_type", types)
         out[f"shocks_{group}_12m"] = ctx.dense(codes[of_group & last_year])
-        out[f"months_since_{group}"] = _months_since_latest(ctx, codes[of_group], events["occurred_on"][of_group])
+        out[f"months_since_{group}"] = _months_since_latest(ctx, codes[of_group], occurred[of_group])
     severity = np.zeros(ctx.n)
-    np.maximum.at(severity, codes[last_year], events["severity"].to_numpy(dtype=float)[last_year])
+    np.maximum.at(severity, codes[last_year], events.numbers("severity")[last_year])
     out["shock_severity_max_12m"] = severity
-    out["shock_loss_12m"] = ctx.dense(codes[last_year], events["est_loss_yuan"].fillna(0).to_numpy()[last_year])
+    loss = _zero_if_missing(events.numbers("est_loss_yuan"))
+    out["shock_loss_12m"] = ctx.dense(codes[last_year], loss[last_year])
     return out
 
 
 def signal_features(ctx: AsOf, assessed_income_pc: np.ndarray) -> dict[str, np.ndarray]:
     alerts, a_codes = ctx.prepared.known("alerts", ctx.as_of)
     pushed = alerts["pushed_at"]
-    a_year = (pushed >= ctx.months_ago(12)).to_numpy()
-    closed = (alerts["resolved_at"] < ctx.as_of).to_numpy() & alerts["outcome"].isin(CLOSED_AS_NOT_NEEDED).to_numpy()
+    a_year = pushed >= ctx.moment_ago(12)
+    closed = (alerts["resolved_at"] < ctx.moment) & alerts.isin("outcome", CLOSED_AS_NOT_NEEDED)
     reports, r_codes = ctx.prepared.known("self_reports", ctx.as_of)
-    r_year = (reports["received_at"] >= ctx.months_ago(12)).to_numpy()
-    r_closed = (reports["resolved_at"] < ctx.as_of).to_numpy() & reports["outcome"].isin(
-        CLOSED_AS_NOT_NEEDED).to_numpy()
-    a_recent = (pushed >= ctx.months_ago(3)).to_numpy()
-    r_recent = (reports["received_at"] >= ctx.months_ago(3)).to_numpy()
+    received = reports["received_at"]
+    r_year = received >= ctx.moment_ago(12)
+    r_closed = (reports["resolved_at"] < ctx.moment) & reports.isin("outcome", CLOSED_AS_NOT_NEEDED)
+    a_recent = pushed >= ctx.moment_ago(3)
+    r_recent = received >= ctx.moment_ago(3)
     out = {
         "alerts_3m": ctx.dense(a_codes[a_recent]),
         "open_signals_3m": ctx.dense(a_codes[a_recent & ~closed]) + ctx.dense(r_codes[r_recent & ~r_closed]),
         "alerts_12m": ctx.dense(a_codes[a_year]),
-        "alerts_medical_12m": ctx.dense(a_codes[a_year & (alerts["department"] == "medical_insurance").to_numpy()]),
+        "alerts_medical_12m": ctx.dense(a_codes[a_year & alerts.equals("department", "medical_insurance")]),
         "alerts_false_alarm_12m": ctx.dense(a_codes[a_year & closed]),
         "months_since_alert": _months_since_latest(ctx, a_codes, pushed),
         "self_reports_12m": ctx.dense(r_codes[r_year]),
-        "self_reports_illness_12m": ctx.dense(r_codes[r_year & (reports["difficulty"] == "illness").to_numpy()]),
-        "months_since_self_report": _months_since_latest(ctx, r_codes, reports["received_at"]),
+        "self_reports_illness_12m": ctx.dense(r_codes[r_year & reports.equals("difficulty", "illness")]),
+        "months_since_self_report": _months_since_latest(ctx, r_codes, received),
     }
     out.update(_visit_features(ctx, assessed_income_pc))
     return out
@@ -74,14 +78,14 @@ def signal_features(ctx: AsOf, assessed_income_pc: np.ndarray) -> dict[str, np.n
 
 def _visit_features(ctx: AsOf, assessed_income_pc: np.ndarray) -> dict[str, np.ndarray]:
     visits, codes = ctx.prepared.known("visits", ctx.as_of)
-    order = np.lexsort((visits["recorded_at"].to_numpy(), visits["visited_on"].to_numpy(), codes))
-    visits, codes = visits.iloc[order], codes[order]
+    order = np.lexsort((visits["recorded_at"], visits["visited_on"], codes))
+    visits, codes = visits.subset(order), codes[order]
     last = last_of_runs(codes)
-    latest, latest_codes = visits[last], codes[last]
+    latest, latest_codes = visits.subset(last), codes[last]
     failures = np.full(ctx.n, 0.0)
-    failures[latest_codes] = (~latest[list(CHECKLIST)].to_numpy(dtype=bool)).sum(axis=1)
+    failures[latest_codes] = sum((latest.numbers(name) == 0).astype(float) for name in CHECKLIST)
     visit_income = np.full(ctx.n, np.nan)
-    visit_income[latest_codes] = latest["income_pc_12m_yuan"].to_numpy(dtype=float)
+    visit_income[latest_codes] = latest.numbers("income_pc_12m_yuan")
     with np.errstate(divide="ignore", invalid="ignore"):
         gap = np.where(assessed_income_pc > 0, visit_income / assessed_income_pc, np.nan)
         line_ratio = visit_income / ctx.line
@@ -95,16 +99,17 @@ def _visit_features(ctx: AsOf, assessed_income_pc: np.ndarray) -> dict[str, np.n
 
 def history_features(ctx: AsOf) -> dict[str, np.ndarray]:
     cases, codes = ctx.prepared.known("cases", ctx.as_of)
-    identified = (cases["identified_on"] < ctx.as_of).to_numpy()
-    cases, codes = cases[identified], codes[identified]
-    eliminated = cases["eliminated_on"].where(cases["eliminated_on"] < ctx.as_of)
-    order = np.lexsort((cases["identified_on"].to_numpy(), codes))
-    ordered = pd.DataFrame({"code": codes[order], "identified": cases["identified_on"].to_numpy()[order],
-                            "eliminated": eliminated.to_numpy()[order]})
+    identified = cases["identified_on"] < ctx.moment
+    cases, codes = cases.subset(identified), codes[identified]
+    eliminated_on = cases["eliminated_on"]
+    eliminated = np.where(eliminated_on < ctx.moment, eliminated_on, np.datetime64("NaT"))
+    order = np.lexsort((cases["identified_on"], codes))
+    ordered = pd.DataFrame({"code": codes[order], "identified": cases["identified_on"][order],
+                            "eliminated": eliminated[order]})
     previous = ordered.groupby("code")["eliminated"].shift()
     earlier_elimination = previous.groupby(ordered["code"]).cummax()
     reentry = (ordered["identified"] > earlier_elimination).to_numpy()
-    has_elimination = eliminated.notna().to_numpy()
+    has_elimination = ~np.isnat(eliminated)
     out = {
         "past_cases": ctx.dense(codes),
         "months_since_elimination": _months_since_latest(ctx, codes[has_elimination], eliminated[has_elimination]),
@@ -116,14 +121,16 @@ def history_features(ctx: AsOf) -> dict[str, np.ndarray]:
 
 def _assistance_features(ctx: AsOf) -> dict[str, np.ndarray]:
     measures, codes = ctx.prepared.known("assistance", ctx.as_of)
-    started = (measures["start_on"] < ctx.as_of).to_numpy()
-    ended = (measures["end_on"] < ctx.as_of).to_numpy(dtype=bool, na_value=False)
+    start_on = measures["start_on"]
+    started = start_on < ctx.moment
+    ended = measures["end_on"] < ctx.moment
     active = started & ~ended
-    recent = started & (measures["start_on"] >= ctx.months_ago(12)).to_numpy()
-    term_ending = active & (measures["start_on"] < ctx.months_ago(TYPICAL_TERM_MONTHS - 3)).to_numpy()
+    recent = started & (start_on >= ctx.moment_ago(12))
+    term_ending = active & (start_on < ctx.moment_ago(TYPICAL_TERM_MONTHS - 3))
+    amount = _zero_if_missing(measures.numbers("amount_yuan"))
     return {
         "assistance_active": ctx.dense(codes[active]),
-        "assistance_amount_12m": ctx.dense(codes[recent], measures["amount_yuan"].fillna(0).to_numpy()[recent]),
+        "assistance_amount_12m": ctx.dense(codes[recent], amount[recent]),
         "assistance_ending_3m": ctx.dense(codes[term_ending]),
     }
 

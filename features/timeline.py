@@ -25,9 +25,10 @@ def month_start(month: int | np.ndarray) -> pd.Timestamp | pd.DatetimeIndex:
     return pd.to_datetime(np.asarray(month, dtype="int64").astype("datetime64[M]"))
 
 
-def months_between(later: pd.Timestamp, earlier: pd.Series) -> pd.Series:
-    """Whole and fractional months from `earlier` to `later` (30.4375 days a month)."""
-    return (pd.Timestamp(later) - earlier).dt.total_seconds() / (30.4375 * 86400)
+def months_from(later: np.datetime64, earlier: np.ndarray) -> np.ndarray:
+    """Whole and fractional months from each of `earlier` (datetime64) to `later` (30.4375 days a month)."""
+    seconds = (later - earlier).astype("timedelta64[us]").astype(np.int64) / 1e6
+    return seconds / (30.4375 * 86400)
 
 
 def as_of_dates(single: list[str] | None = None, monthly: tuple[str, str] | None = None) -> list[pd.Timestamp]:
