@@ -60,16 +60,17 @@ class KnownIncome:
 
 
 def latest_assessments(income: MonthlyAmounts, rows: KnownIncome, latest_members, latest_lines, county,
-                       index) -> Assessments:
+                       index, member_codes: np.ndarray | None = None) -> Assessments:
     """The assessments of every household code in the rows known at D (`rows`, LOOKBACK_MONTHS
-    long), with the latest member and line rows known at D."""
+    long), with the latest member and line rows known at D (and the members' household codes,
+    if at hand)."""
     first, n = rows.first, len(index)
     monthly = income.grid(rows.winners, first, LOOKBACK_MONTHS, n)
     survey = rows.known[income.source_rank[rows.known] == SURVEY]
     assessed = income.grid(survey, first, LOOKBACK_MONTHS, n, weights=False) > 0
     ends = _run_ends(assessed)
     income_to = _cumulative(monthly)
-    present = members_at_month_ends(latest_members, index, first, LOOKBACK_MONTHS)
+    present = members_at_month_ends(latest_members, index, first, LOOKBACK_MONTHS, member_codes)
     line = line_at_month_ends(latest_lines, county, first, LOOKBACK_MONTHS, carry_forward=True)
     households = np.arange(n)[:, None]
     valid = ends >= 0

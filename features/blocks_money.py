@@ -31,7 +31,8 @@ def income_features(ctx: AsOf) -> dict[str, np.ndarray]:
     income = ctx.prepared.income
     rows = KnownIncome.at(income, ctx.as_of, ctx.month, LOOKBACK_MONTHS)
     lines = ctx.facts.latest_lines(ctx.as_of)
-    found = latest_assessments(income, rows, ctx.latest_members, lines, ctx.county, ctx.prepared.index)
+    found = latest_assessments(income, rows, ctx.latest_members, lines, ctx.county, ctx.prepared.index,
+                               ctx.latest_member_codes)
     ratio = found.line_ratio
     below = (ratio < 1.0).sum(axis=1).astype(float)
     out = {
@@ -80,8 +81,7 @@ def spending_features(ctx: AsOf, household_income_12m: np.ndarray) -> dict[str, 
     oop = spending.totals(ctx.as_of, first, 12, ctx.n, ("medical_oop",))
     oop_12m = oop.sum(axis=1)
     ex_poor = np.zeros(ctx.n, dtype=bool)
-    ex_poor[ctx.prepared.index.codes(ctx.all_households["household_id"])] = (
-        ctx.all_households["household_type"] == "ex_poor").to_numpy()
+    ex_poor[ctx.all_codes] = ctx.all_households.equals("household_type", "ex_poor")
     trigger = ctx.prev_rural_income * np.where(ex_poor, 0.5, 1.0)
     return {
         "medical_oop_3m": oop[:, -3:].sum(axis=1),

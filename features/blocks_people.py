@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from features.context import AsOf
 from features.history import ages
@@ -17,39 +16,38 @@ SCHOOLING_YEARS = {"none": 0.0, "primary": 6.0, "junior": 9.0, "senior": 12.0, "
 
 def member_features(ctx: AsOf) -> dict[str, np.ndarray]:
     members, codes = ctx.members, ctx.member_codes
-    age = ages(members, ctx.as_of).to_numpy()
-    labour = members["labour"].astype("str").to_numpy()
-    health = members["health"].astype("str").to_numpy()
-    head = (members["relation"] == "head").to_numpy()
+    age = ages(members, ctx.as_of)
+    head = members.equals("relation", "head")
 
     def count(mask: np.ndarray) -> np.ndarray:
         return ctx.dense(codes[mask])
+
+    def health(state: str) -> np.ndarray:
+        return members.equals("health", state)
 
     dependants = count((age < CHILD_AGE) | (age >= ELDERLY_AGE))
     working_age = count((age >= CHILD_AGE) & (age < ELDERLY_AGE))
     with np.errstate(divide="ignore", invalid="ignore"):
         dependency = np.where(working_age > 0, dependants / np.maximum(working_age, 1), MAX_DEPENDENCY)
-    capacity = np.select([labour == "full", labour == "partial"], [1.0, 0.5], 0.0)
+    capacity = np.select([members.equals("labour", "full"), members.equals("labour", "partial")], [1.0, 0.5], 0.0)
     out = {
         "household_size": ctx.size,
         "dependency_ratio": np.minimum(dependency, MAX_DEPENDENCY),
-        "workers": count((labour != "none") & (age >= CHILD_AGE) & (age <= WORKING_AGE_MAX)),
+        "workers": count(~members.equals("labour", "none") & (age >= CHILD_AGE) & (age <= WORKING_AGE_MAX)),
         "labour_capacity": ctx.dense(codes, capacity),
-        "migrant_workers": count(members["migrant_months"].to_numpy() > 0),
+        "migrant_workers": count(members.numbers("migrant_months") > 0),
         "elderly_only": (ctx.size > 0) & (count(age < ELDERLY_AGE) == 0),
         "head_age": _head_value(ctx, head, age.astype(float)),
-        "head_schooling_years": _head_value(ctx, head, members["education"].astype("str").map(
-            SCHOOLING_YEARS).to_numpy(dtype=float)),
-        "chronic_members": count(health == "chronic"),
-        "serious_illness_members": count(health == "serious"),
-        "disabled_members": count(health == "disabled"),
-        "severely_disabled_members": count((health == "disabled")
-                                           & (members["disability_grade"].fillna(9).to_numpy() <= 2)),
-        "uninsured_members": count(~members["medical_insured"].to_numpy(dtype=bool)),
+        "head_schooling_years": _head_value(ctx, head, members.mapped("education", SCHOOLING_YEARS)),
+        "chronic_members": count(health("chronic")),
+        "serious_illness_members": count(health("serious")),
+        "disabled_members": count(health("disabled")),
+        "severely_disabled_members": count(health("disabled") & (members.numbers("disability_grade") <= 2)),
+        "uninsured_members": count(members.numbers("medical_insured") == 0),
         "children_compulsory_school": count((age >= SCHOOL_AGES[0]) & (age <= SCHOOL_AGES[1])),
-        "students": count(members["in_school"].to_numpy(dtype=bool)),
-        "head_female": _head_value(ctx, head, (members["sex"] == "F").to_numpy(dtype=float)) == 1,
-        "head_minority": _head_value(ctx, head, members["minority"].to_numpy(dtype=float)) == 1,
+        "students": count(members.numbers("in_school") == 1),
+        "head_female": _head_value(ctx, head, members.equals("sex", "F").astype(float)) == 1,
+        "head_minority": _head_value(ctx, head, members.numbers("minority")) == 1,
     }
     out.update(_movements(ctx))
     return out
@@ -59,18 +57,18 @@ def _head_value(ctx: AsOf, head: np.ndarray, values: np.ndarray) -> np.ndarray:
     """The head's value per household code (the first head listed; NaN without a head)."""
     out = np.full(ctx.n, np.nan)
     codes = ctx.member_codes[head]
-    first = pd.Index(codes).duplicated(keep="first")
-    out[codes[~first]] = values[head][~first]
+    _, first = np.unique(codes, return_index=True)
+    out[codes[first]] = values[head][first]
     return out
 
 
 def _movements(ctx: AsOf) -> dict[str, np.ndarray]:
     """Members who joined or left in the 12 months before the as-of date (latest known rows)."""
-    latest = ctx.latest_members
-    codes = ctx.prepared.index.codes(latest["household_id"])
-    start = ctx.months_ago(12)
-    joined = ((latest["joined_on"] >= start) & (latest["joined_on"] < ctx.as_of)).to_numpy()
-    left = (latest["left_on"].notna() & (latest["left_on"] >= start) & (latest["left_on"] < ctx.as_of)).to_numpy()
+    latest, codes = ctx.latest_members, ctx.latest_member_codes
+    start = ctx.moment_ago(12)
+    joined_on, left_on = latest["joined_on"], latest["left_on"]
+    joined = (joined_on >= start) & (joined_on < ctx.moment)
+    left = (left_on >= start) & (left_on < ctx.moment)
     valid = codes >= 0
     return {
         "members_joined_12m": ctx.dense(codes[joined & valid]),

@@ -136,26 +136,29 @@ def _assistance_features(ctx: AsOf) -> dict[str, np.ndarray]:
 
 
 def place_features(ctx: AsOf) -> dict[str, np.ndarray]:
-    households = ctx.all_households
-    codes = ctx.prepared.index.codes(households["household_id"])
-    areas = ctx.facts.latest_areas(ctx.as_of).set_index("village_code")
+    households, codes = ctx.all_households, ctx.all_codes
+    village = pd.Index(households["village_code"], dtype=object)
 
     def per_household(values) -> np.ndarray:
         out = np.full(ctx.n, np.nan)
         out[codes] = np.asarray(values, dtype=float)
         return out
 
-    village = households["village_code"]
+    def of_village(table: pd.DataFrame, column: str) -> np.ndarray:  # NaN for a village the table lacks
+        positions = table.index.get_indexer(village)
+        return np.where(positions >= 0, table[column].to_numpy(dtype=float)[positions], np.nan)
+
+    areas = ctx.facts.latest_areas(ctx.as_of).set_index("village_code")
     out = {
-        "ex_poor": per_household(households["household_type"] == "ex_poor") == 1,
-        "years_since_exit": per_household(ctx.as_of.year - households["exit_year"].astype("float")),
-        "house_unsafe": per_household(households["house_grade"].isin(["C", "D"])) == 1,
-        "cultivated_land_mu": per_household(households["cultivated_land_mu"]),
-        "water_unsafe": per_household(~households["water_ok"].astype(bool)) == 1,
-        "key_county": per_household(village.map(areas["key_county"]).fillna(False).astype(bool)) == 1,
-        "relocation_site": per_household(village.map(areas["relocation_site"]).fillna(False).astype(bool)) == 1,
+        "ex_poor": per_household(households.equals("household_type", "ex_poor")) == 1,
+        "years_since_exit": per_household(ctx.as_of.year - households.numbers("exit_year")),
+        "house_unsafe": per_household(households.isin("house_grade", ["C", "D"])) == 1,
+        "cultivated_land_mu": per_household(households.numbers("cultivated_land_mu")),
+        "water_unsafe": per_household(households.numbers("water_ok") == 0) == 1,
+        "key_county": per_household(of_village(areas, "key_county") == 1) == 1,
+        "relocation_site": per_household(of_village(areas, "relocation_site") == 1) == 1,
     }
     villages = ctx.facts.villages_at(ctx.as_of)
     for name in VILLAGE_SHARES:
-        out[name] = per_household(village.astype("str").map(villages[name]))
+        out[name] = per_household(of_village(villages, name))
     return out

@@ -44,7 +44,7 @@ def features_as_of(prepared: PreparedExport, as_of: pd.Timestamp, facts: Facts) 
     values.update(signal_features(ctx, values["assessed_income_pc_12m"]))
     values.update(history_features(ctx))
     values.update(place_features(ctx))
-    rows = {"household_id": ctx.households["household_id"].astype("str").to_numpy(),
+    rows = {"household_id": ctx.households["household_id"],
             "as_of": np.full(len(ctx.codes), np.datetime64(ctx.as_of, "us"))}
     for feature in FEATURES:
         rows[feature.name] = values[feature.name][ctx.codes]

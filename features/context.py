@@ -7,11 +7,12 @@ import numpy as np
 import pandas as pd
 
 from features.facts import Facts
-from features.history import cohort_of, latest_versions, present_of
+from features.history import cohort_mask, latest_positions, present_mask
 from features.monthly import MonthlyAmounts
 from features.timeline import HouseholdIndex, month_of
 
 RECORD_TABLES = ("members", "events", "alerts", "self_reports", "visits", "cases", "assistance")
+CODED_TABLES = ("households", *RECORD_TABLES)  # tables whose rows carry their household code
 
 
 @dataclass
@@ -29,7 +30,7 @@ class PreparedExport:
         index = HouseholdIndex.from_tables(tables)
         prepared = cls(tables, index, MonthlyAmounts.prepare(tables["income"], "source", index),
                        MonthlyAmounts.prepare(tables["expenditures"], "category", index))
-        for name in RECORD_TABLES:
+        for name in CODED_TABLES:
             prepared.household_codes[name] = index.codes(tables[name]["household_id"])
         return prepared
 
@@ -107,11 +108,13 @@ class AsOf:
     prepared: PreparedExport
     facts: Facts                     # what the features need from outside the households (lines, villages)
     as_of: pd.Timestamp
-    households: pd.DataFrame         # cohort: latest household rows
+    households: Rows                 # cohort: latest household rows
     codes: np.ndarray                # household codes of the cohort rows
-    all_households: pd.DataFrame     # latest rows of every household existing at as_of
-    latest_members: pd.DataFrame     # latest rows of every member known at as_of (present or not)
-    members: pd.DataFrame            # present members (latest rows)
+    all_households: Rows             # latest rows of every household existing at as_of
+    all_codes: np.ndarray            # their household codes
+    latest_members: Rows             # latest rows of every member known at as_of (present or not)
+    latest_member_codes: np.ndarray
+    members: Rows                    # present members (latest rows)
     member_codes: np.ndarray
     size: np.ndarray                 # members present, per household code
     line: np.ndarray                 # this year's monitoring line, per household code
@@ -143,31 +146,43 @@ class AsOf:
 
 
 def as_of_context(prepared: PreparedExport, as_of: pd.Timestamp, facts: Facts) -> AsOf:
-    tables = prepared.tables
+    tables, codes = prepared.tables, prepared.household_codes
     as_of = pd.Timestamp(as_of)
-    latest_members = latest_versions(tables["members"], "person_id", as_of)
-    members = present_of(latest_members, as_of)
-    member_codes = prepared.index.codes(members["household_id"])
-    latest = latest_versions(tables["households"], "household_id", as_of)
-    existing = latest[latest["dissolved_on"].isna() | (latest["dissolved_on"] >= as_of)].reset_index(drop=True)
-    in_cohort = cohort_of(latest, tables["cases"], as_of)
+    now = moment(as_of)
+    member_rows = latest_positions(tables["members"], "person_id", as_of)
+    latest_members = Rows(tables["members"], member_rows)
+    latest_member_codes = codes["members"][member_rows]
+    present = present_mask(latest_members, as_of)
+    member_codes = latest_member_codes[present]
+    household_rows = latest_positions(tables["households"], "household_id", as_of)
+    latest = Rows(tables["households"], household_rows)
+    latest_codes = codes["households"][household_rows]
+    dissolved_on = latest["dissolved_on"]
+    exists = np.isnat(dissolved_on) | (dissolved_on >= now)
+    in_cohort = cohort_mask(latest, tables["cases"], as_of)
     n = len(prepared.index)
-    county, line, prev_income = _lines_per_household(prepared, facts, latest, as_of, n)
+    county, line, prev_income = _lines_per_household(facts, latest, latest_codes, as_of, n)
     size = np.bincount(member_codes[member_codes >= 0], minlength=n).astype(float)
-    return AsOf(prepared, facts, as_of, in_cohort, prepared.index.codes(in_cohort["household_id"]), existing,
-                latest_members, members, member_codes, size, line, prev_income, county)
+    return AsOf(prepared, facts, as_of, latest.subset(in_cohort), latest_codes[in_cohort], latest.subset(exists),
+                latest_codes[exists], latest_members, latest_member_codes, latest_members.subset(present),
+                member_codes, size, line, prev_income, county)
 
 
-def _lines_per_household(prepared: PreparedExport, facts: Facts, households: pd.DataFrame, as_of: pd.Timestamp,
-                         n: int):
+def _lines_per_household(facts: Facts, households: Rows, codes: np.ndarray, as_of: pd.Timestamp, n: int):
     """County, monitoring line and last year's rural income for each household, as known at `as_of`."""
     counties, by_county = facts.lines_at(as_of)
-    village_county = households["village_code"].map(counties)
-    codes = prepared.index.codes(households["household_id"])
+    village_county = _looked_up(counties, households["village_code"], None)
     county = np.full(n, None, dtype=object)
     line = np.full(n, np.nan)
     prev_income = np.full(n, np.nan)
-    county[codes] = village_county.to_numpy()
-    line[codes] = village_county.map(by_county["line_yuan"]).to_numpy(dtype=float)
-    prev_income[codes] = village_county.map(by_county["prev_rural_income_yuan"]).to_numpy(dtype=float)
+    county[codes] = village_county
+    line[codes] = _looked_up(by_county["line_yuan"], village_county, np.nan).astype(float)
+    prev_income[codes] = _looked_up(by_county["prev_rural_income_yuan"], village_county, np.nan).astype(float)
     return county, line, prev_income
+
+
+def _looked_up(table: pd.Series, keys: np.ndarray, missing) -> np.ndarray:
+    """`table`'s value for each key (`missing` where it has none), as `Series.map` gives it."""
+    positions = table.index.get_indexer(pd.Index(keys, dtype=object))
+    values = np.append(table.to_numpy(dtype=object), missing)
+    return values[positions]

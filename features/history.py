@@ -67,10 +67,16 @@ def cohort(households: pd.DataFrame, cases: pd.DataFrame, as_of: pd.Timestamp) -
 
 def cohort_of(latest_households: pd.DataFrame, cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """`cohort` from the latest household rows known at `as_of`, already at hand."""
-    latest = latest_households
-    exists = latest["dissolved_on"].isna() | (latest["dissolved_on"] >= as_of)
-    not_monitored = ~latest["household_id"].isin(open_case_households(cases, as_of))
-    return latest[exists & not_monitored].reset_index(drop=True)
+    return latest_households[cohort_mask(latest_households, cases, as_of)].reset_index(drop=True)
+
+
+def cohort_mask(latest_households, cases: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    """Which of the latest household rows (a frame, or `features.context.Rows`) are in the cohort
+    at `as_of`: existing, and not an open monitoring case."""
+    dissolved_on = np.asarray(latest_households["dissolved_on"], dtype="datetime64[us]")
+    exists = np.isnat(dissolved_on) | (dissolved_on >= np.datetime64(pd.Timestamp(as_of), "us"))
+    ids = pd.Index(np.asarray(latest_households["household_id"], dtype=object))
+    return exists & ~ids.isin(open_case_households(cases, as_of))
 
 
 def present_members(members: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -80,14 +86,21 @@ def present_members(members: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 def present_of(latest_members: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """`present_members` from the latest member rows known at `as_of`, already at hand."""
-    latest = latest_members
-    present = (latest["joined_on"] < as_of) & (latest["left_on"].isna() | (latest["left_on"] >= as_of))
-    return latest[present].reset_index(drop=True)
+    return latest_members[present_mask(latest_members, as_of)].reset_index(drop=True)
 
 
-def ages(members: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+def present_mask(latest_members, as_of: pd.Timestamp) -> np.ndarray:
+    """Which of the latest member rows (a frame, or `features.context.Rows`) are in their
+    household on the day before `as_of`: joined before it, not left before it."""
+    now = np.datetime64(pd.Timestamp(as_of), "us")
+    joined_on = np.asarray(latest_members["joined_on"], dtype="datetime64[us]")
+    left_on = np.asarray(latest_members["left_on"], dtype="datetime64[us]")
+    return (joined_on < now) & (np.isnat(left_on) | (left_on >= now))
+
+
+def ages(members, as_of: pd.Timestamp) -> np.ndarray:
     """Age in whole years reached in the as-of year (birth year is all the contract holds)."""
-    return pd.Timestamp(as_of).year - members["birth_year"].astype("int64")
+    return pd.Timestamp(as_of).year - np.asarray(members["birth_year"], dtype=np.int64)
 
 
 def running_measures(assistance: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, set[str]]:

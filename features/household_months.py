@@ -14,13 +14,14 @@ from features.timeline import HouseholdIndex, month_number
 FAR_FUTURE = pd.Timestamp("2262-01-01")
 
 
-def members_at_month_ends(latest_members: pd.DataFrame, index: HouseholdIndex, first: int,
-                          months: int) -> np.ndarray:
-    """Members present at each month end: joined_on on or before that day, left_on null or after it."""
-    codes = index.codes(latest_members["household_id"])
+def members_at_month_ends(latest_members, index: HouseholdIndex, first: int, months: int,
+                          codes: np.ndarray | None = None) -> np.ndarray:
+    """Members present at each month end: joined_on on or before that day, left_on null or after it.
+    `latest_members`: a frame, or `features.context.Rows`; `codes`: their household codes, if at hand."""
+    codes = index.codes(pd.Series(latest_members["household_id"])) if codes is None else codes
     joined = month_number(latest_members["joined_on"]) - first
-    left = np.where(latest_members["left_on"].isna(), months,
-                    month_number(latest_members["left_on"].fillna(FAR_FUTURE)) - first)
+    left_on = np.asarray(latest_members["left_on"], dtype="datetime64[us]")
+    left = np.where(np.isnat(left_on), months, month_number(left_on) - first)
     start, stop = np.clip(joined, 0, months), np.clip(left, 0, months)
     keep = (codes >= 0) & (stop > start)
     change = np.zeros((len(index), months + 1))

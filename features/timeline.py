@@ -13,8 +13,7 @@ from features.text_bytes import positions_among
 
 def month_number(dates: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
     """Months since 1970-01 (January 1970 is 0); NaT becomes a very small number."""
-    values = np.asarray(pd.DatetimeIndex(dates).to_numpy().astype("datetime64[M]").astype(np.int64))
-    return values
+    return np.asarray(dates, dtype="datetime64[us]").astype("datetime64[M]").astype(np.int64)
 
 
 def month_of(as_of: pd.Timestamp) -> int:
