@@ -201,7 +201,7 @@ def _validated_rows(table: Table, raw: pa.Table, columns: dict[str, pa.ChunkedAr
         problems += conflict
         rejected |= _any(conflict, raw.num_rows)
     keep = ~rejected & ~repeat
-    accepted = parsed if keep.all() else parsed[keep].reset_index(drop=True)
+    accepted = parsed if keep.all() else parsed.frame[keep].reset_index(drop=True)
     positions = np.flatnonzero(rejected)
     quarantined = (_quarantine_frame(take_rows(raw, positions), positions, problems) if len(positions)
                    else _no_quarantine(tuple(raw.column_names)))
@@ -258,9 +258,41 @@ class _ParsedColumn(NamedTuple):
     key_codes: np.ndarray | None  # reference columns: each row's position among the accepted keys
 
 
+class _ParsedTable:
+    """A table's parsed columns (Series on the rows' positions), read by name like a frame; the
+    frame itself is made only where rows are compared or dropped (on a few rows, making a frame
+    and reading its columns back costs more than the checks)."""
+
+    def __init__(self, columns: dict[str, pd.Series], n_rows: int) -> None:
+        self._columns, self.index = columns, pd.RangeIndex(n_rows)
+
+    def __getitem__(self, name: str) -> pd.Series:
+        return self._columns[name]
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._columns)
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({name: values.array for name, values in self._columns.items()}, index=self.index,
+                            copy=False)
+
+    @property
+    def iloc(self):
+        return self.frame.iloc
+
+    @property
+    def loc(self):
+        return self.frame.loc
+
+
 def _parse_table(table: Table, raw_columns: dict[str, pa.ChunkedArray], n_rows: int, references: _References,
                  pool: ThreadPoolExecutor, ahead: dict[str, tuple]
-                 ) -> tuple[pd.DataFrame, list[Problem], list[Problem], dict[str, np.ndarray]]:
+                 ) -> tuple[_ParsedTable, list[Problem], list[Problem], dict[str, np.ndarray]]:
     """Parse every column (unless `ahead` holds it parsed), and look up the columns that reference
     other tables (those go first: they take longest). Returns the parsed frame, the parse problems
     and the reference problems (each in column order) and the key positions of each reference column."""
@@ -274,8 +306,7 @@ def _parse_table(table: Table, raw_columns: dict[str, pa.ChunkedArray], n_rows: 
     longest_first = sorted(table.columns, key=lambda column: column.references is None)
     by_name = dict(zip((column.name for column in longest_first), pool.map(parse, longest_first)))
     outcomes = {column.name: by_name[column.name] for column in table.columns}
-    parsed = pd.DataFrame({name: outcome.values.array for name, outcome in outcomes.items()},
-                          index=pd.RangeIndex(n_rows), copy=False)  # from arrays: no alignment of Series
+    parsed = _ParsedTable({name: outcome.values for name, outcome in outcomes.items()}, n_rows)
     problems = [problem for outcome in outcomes.values() for problem in outcome.problems]
     reference_problems = [problem for outcome in outcomes.values() for problem in outcome.reference_problems]
     key_codes = {name: outcome.key_codes for name, outcome in outcomes.items() if outcome.key_codes is not None}
@@ -309,7 +340,7 @@ def _recorded_after_export(raw: pa.ChunkedArray, recorded_at: pd.Series,
                            "correct recorded_at, or exported_at if the export was taken later")]
 
 
-def _key_conflicts(table: Table, parsed: pd.DataFrame, candidates: np.ndarray,
+def _key_conflicts(table: Table, parsed: _ParsedTable, candidates: np.ndarray,
                    row_numbers: np.ndarray | None = None) -> list[Problem]:
     """Later rows whose key (and, for versions, recorded_at) repeats with different content."""
     key = list(table.key) + (["recorded_at"] if table.kind == "versioned" else [])
@@ -333,7 +364,7 @@ def _key_conflicts(table: Table, parsed: pd.DataFrame, candidates: np.ndarray,
     return [Problem(bad, name.replace("+", ";"), message)]
 
 
-def _keys_repeat(parsed: pd.DataFrame, key: list[str], candidates: np.ndarray) -> bool:
+def _keys_repeat(parsed: _ParsedTable, key: list[str], candidates: np.ndarray) -> bool:
     """Whether two candidate rows share their key (missing values alike), on the key's numbers."""
     positions = np.flatnonzero(candidates)
     if len(positions) < 2:
@@ -400,7 +431,7 @@ def _unique_columns(joined: str) -> str:
     return ";".join(dict.fromkeys(joined.split(";")))
 
 
-def _finalize_dtypes(table: Table, accepted: pd.DataFrame) -> pd.DataFrame:
+def _finalize_dtypes(table: Table, accepted: pd.DataFrame | _ParsedTable) -> pd.DataFrame:
     """Text columns become strings; non-null ints and bools plain numpy dtypes once rejected rows are gone."""
     columns = {}
     for column in table.columns:
