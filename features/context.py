@@ -1,6 +1,7 @@
 """The prepared export (work shared by every as-of date) and the per-date context the blocks read."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,7 +13,7 @@ from features.monthly import MonthlyAmounts
 from features.timeline import HouseholdIndex, month_of
 
 RECORD_TABLES = ("members", "events", "alerts", "self_reports", "visits", "cases", "assistance")
-CODED_TABLES = ("households", *RECORD_TABLES)  # tables whose rows carry their household code
+CODED_TABLES = ("households", "income", "expenditures", *RECORD_TABLES)  # tables whose rows carry their household code
 
 
 @dataclass
@@ -28,11 +29,9 @@ class PreparedExport:
     @classmethod
     def prepare(cls, tables: dict[str, pd.DataFrame]) -> "PreparedExport":
         index = HouseholdIndex.from_tables(tables)
-        prepared = cls(tables, index, MonthlyAmounts.prepare(tables["income"], "source", index),
-                       MonthlyAmounts.prepare(tables["expenditures"], "category", index))
-        for name in CODED_TABLES:
-            prepared.household_codes[name] = index.codes(tables[name]["household_id"])
-        return prepared
+        codes = {name: index.codes(tables[name]["household_id"]) for name in CODED_TABLES}
+        return cls(tables, index, MonthlyAmounts.prepare(tables["income"], "source", index, codes["income"]),
+                   MonthlyAmounts.prepare(tables["expenditures"], "category", index, codes["expenditures"]), codes)
 
     def known(self, name: str, as_of: pd.Timestamp) -> tuple["Rows", np.ndarray]:
         """Rows of a record table known before `as_of`, with their household codes."""
@@ -81,24 +80,35 @@ class Rows:
 
     def isin(self, name: str, values) -> np.ndarray:
         """Whether each row's code (or text) is one of `values`; missing is not."""
-        column = self.frame[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            wanted = np.flatnonzero(column.cat.categories.isin(list(values)))
-            return np.isin(column.cat.codes.to_numpy()[self.positions], wanted)
+        dtype = self.frame[name].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            return np.isin(self.code_numbers(name), _code_numbers(dtype, tuple(values)))
         return np.isin(self[name], list(values))
+
+    def code_numbers(self, name: str) -> np.ndarray:
+        """A code column's category numbers (-1: missing)."""
+        key = f"{name}#codes"
+        if key not in self._columns:
+            self._columns[key] = self.frame[name].array.codes[self.positions]
+        return self._columns[key]
 
     def equals(self, name: str, value) -> np.ndarray:
         return self.isin(name, [value])
 
     def mapped(self, name: str, numbers: dict[str, float]) -> np.ndarray:
         """Each row's code as the number `numbers` gives it (NaN for a code it lacks, or none)."""
-        column = self.frame[name]
-        per_code = np.array([numbers.get(str(code), np.nan) for code in column.cat.categories] + [np.nan])
-        return per_code[column.cat.codes.to_numpy()[self.positions]]
+        per_code = np.array([numbers.get(str(code), np.nan) for code in self.frame[name].dtype.categories] + [np.nan])
+        return per_code[self.code_numbers(name)]
 
     def subset(self, mask_or_order: np.ndarray) -> "Rows":
         """The rows picked by a mask or put in an order (positions into these rows)."""
         return Rows(self.frame, self.positions[mask_or_order])
+
+
+@functools.lru_cache(maxsize=1024)
+def _code_numbers(dtype: pd.CategoricalDtype, values: tuple) -> np.ndarray:
+    """The category numbers of `values` among a code column's categories (those it has)."""
+    return np.flatnonzero(dtype.categories.isin(list(values)))
 
 
 @dataclass

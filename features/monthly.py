@@ -35,19 +35,21 @@ class MonthlyAmounts:
     items: tuple[str, ...]
 
     @classmethod
-    def prepare(cls, rows: pd.DataFrame, item_column: str, index: HouseholdIndex) -> "MonthlyAmounts":
+    def prepare(cls, rows: pd.DataFrame, item_column: str, index: HouseholdIndex,
+                codes: np.ndarray | None = None) -> "MonthlyAmounts":
         """Spread every row evenly over the months it covers (as `features.resolve.spread_to_months`
-        does), working on the row's codes so that ids are looked up once per row, not per month."""
-        items = tuple(rows[item_column].cat.categories)
+        does), working on the row's codes so that ids are looked up once per row, not per month.
+        `codes`: the rows' household codes, if at hand."""
+        item_codes = rows[item_column].array
+        items = tuple(item_codes.categories)
         first_month = month_number(rows["period_start"])
         covered = (month_number(rows["period_end"]) - first_month + 1).astype(np.int64)
         file_order = np.repeat(np.arange(len(rows)), covered)
         offsets = np.arange(len(file_order)) - np.repeat(np.cumsum(covered) - covered, covered)
-        household = index.codes(rows["household_id"])[file_order]
+        household = (index.codes(rows["household_id"]) if codes is None else codes)[file_order]
         month = first_month[file_order] + offsets
-        item = rows[item_column].cat.codes.to_numpy().astype(np.int64)[file_order]
-        rank = pd.Categorical(rows["data_source"].astype("str"),
-                              categories=list(DATA_SOURCE_PRECEDENCE)).codes.astype(np.int8)[file_order]
+        item = item_codes.codes.astype(np.int64)[file_order]
+        rank = _source_ranks(rows["data_source"])[file_order]
         recorded = rows["recorded_at"].to_numpy().astype("datetime64[us]")[file_order]
         amount = (rows["amount_yuan"].to_numpy(dtype=float) / covered)[file_order]
         order = np.lexsort((-file_order, -recorded.view(np.int64), _group_key(household, month, item, rank)))
@@ -95,6 +97,16 @@ class MonthlyAmounts:
         if not len(self.month):
             return None
         return int(self.month.min()), int(self.month.max())
+
+
+def _source_ranks(sources: pd.Series) -> np.ndarray:
+    """Each row's data source as its place in DATA_SOURCE_PRECEDENCE (-1: none or another)."""
+    if not isinstance(sources.dtype, pd.CategoricalDtype):
+        sources = sources.astype("str").astype(pd.CategoricalDtype(list(DATA_SOURCE_PRECEDENCE)))
+    categories = sources.dtype.categories
+    place = np.array([DATA_SOURCE_PRECEDENCE.index(c) if c in DATA_SOURCE_PRECEDENCE else -1 for c in categories]
+                     + [-1], dtype=np.int8)
+    return place[sources.array.codes]
 
 
 def _group_key(household: np.ndarray, month: np.ndarray, item: np.ndarray, rank: np.ndarray) -> np.ndarray:
