@@ -36,7 +36,10 @@ class ModelBundle:
 
     def raw_scores(self, features: pd.DataFrame) -> np.ndarray:
         """LightGBM's log-odds before calibration."""
-        matrix = self.matrix(features)
+        return self.raw_scores_of(self.matrix(features))
+
+    def raw_scores_of(self, matrix: np.ndarray) -> np.ndarray:
+        """`raw_scores` of the model's input matrix (`matrix`)."""
         few = {"num_threads": 1} if len(matrix) < FEW_ROWS else {}
         return self.booster.predict(matrix, raw_score=True, **few)
 
@@ -71,7 +74,7 @@ def feature_matrix(features: pd.DataFrame, feature_names: tuple[str, ...]) -> np
     missing = [name for name in feature_names if name not in features.columns]
     if missing:
         raise KeyError(f"features missing from the input: {', '.join(missing)}")
-    return features.loc[:, list(feature_names)].astype("float64").to_numpy()
+    return features.reindex(columns=list(feature_names)).to_numpy(dtype="float64")  # one pass over the blocks
 
 
 TIE_BREAK = 1e-9
