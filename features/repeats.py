@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 BLOCK_ROWS = 1 << 20  # rows hashed per step, so no column-sized temporary is made per column
+FEW_ROWS = 4096
 NAN_STAND_IN = -1.5e300  # hashes every NaN alike (a real value equal to it only costs a re-check)
 
 
@@ -71,6 +72,8 @@ def column_numbers(values: pd.Series) -> np.ndarray:
         return values.to_numpy()
     if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         return values.to_numpy(dtype="float64", na_value=np.nan)
+    if len(values) < FEW_ROWS:  # numpy's hash table starts quicker than Arrow's on a few values
+        return pd.factorize(values.to_numpy())[0]
     return pd.factorize(values)[0]
 
 

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.contract import TABLES, Column, Table
 from features.parse import Problem, as_written, parse_column, parse_columns, quoted_problem, take_rows
@@ -87,8 +88,8 @@ class _References:
             if f"{table}.{column}" not in REFERENCED:
                 continue
             values = accepted[column]
-            if pd.api.types.is_string_dtype(values.dtype):
-                self.values[f"{table}.{column}"] = pa.array(values.dropna().unique(), pa.string())
+            if pd.api.types.is_string_dtype(values.dtype):  # distinct in order of first appearance, by Arrow
+                self.values[f"{table}.{column}"] = pc.unique(pc.drop_null(pa.array(values, pa.string())))
 
     def positions(self, reference: str, values: pd.Series) -> np.ndarray:
         """Each value's position among the accepted keys named by `reference` ("table.column"), -1 if absent."""
