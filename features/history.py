@@ -54,10 +54,10 @@ def villages_at(households: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
 
 def open_case_households(cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.Index:
     """Households with a case known before `as_of`, identified before it and not yet eliminated."""
-    known = known_before(cases, as_of)
-    eliminated = known["eliminated_on"].notna() & (known["eliminated_on"] < as_of)
-    open_cases = known[(known["identified_on"] < as_of) & ~eliminated]
-    return pd.Index(open_cases["household_id"].unique())
+    now = np.datetime64(pd.Timestamp(as_of), "us")
+    is_open = ((cases["recorded_at"].to_numpy() < now) & (cases["identified_on"].to_numpy() < now)
+               & ~(cases["eliminated_on"].to_numpy() < now))   # not eliminated (NaT: never) before as_of
+    return pd.Index(cases["household_id"].iloc[np.flatnonzero(is_open)].unique())
 
 
 def cohort(households: pd.DataFrame, cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -106,7 +106,11 @@ def ages(members, as_of: pd.Timestamp) -> np.ndarray:
 def running_measures(assistance: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, set[str]]:
     """Per household, the assistance measures running at `as_of` as known then (started before it,
     not ended before it)."""
-    known = known_before(assistance, as_of)
-    running = known[(known["start_on"] < as_of) & ~(known["end_on"] < as_of).fillna(False).astype(bool)]
-    return {str(household): set(map(str, measures))
-            for household, measures in running.groupby("household_id", observed=True)["measure"]}
+    now = np.datetime64(pd.Timestamp(as_of), "us")
+    running = np.flatnonzero((assistance["recorded_at"].to_numpy() < now) & (assistance["start_on"].to_numpy() < now)
+                             & ~(assistance["end_on"].to_numpy() < now))   # no end (NaT): still running
+    out: dict[str, set[str]] = {}
+    households = assistance["household_id"].iloc[running].astype("str").tolist()
+    for household, measure in zip(households, assistance["measure"].iloc[running].astype("str").tolist()):
+        out.setdefault(household, set()).add(measure)
+    return out

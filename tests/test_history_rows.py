@@ -1,5 +1,5 @@
-"""The latest version of each key known before a date, against the same rows found by pandas'
-sort and `duplicated`, on small tables (numpy's hash tables) and large ones (Arrow's)."""
+"""What was known at a date, against the same found by plain pandas: the latest version of each
+key (pandas' sort and `duplicated`, on small tables and large ones) and the running measures."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from features import history
-from features.history import latest_versions
+from features.history import latest_versions, running_measures
 
 
 def _by_pandas(frame: pd.DataFrame, key, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -37,3 +37,27 @@ def test_latest_versions_match_pandas(seed, key, few_rows, monkeypatch):
     frame = _versions(rng, int(rng.integers(0, 50)))
     as_of = pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(rng.integers(0, 7)))
     pd.testing.assert_frame_equal(latest_versions(frame, key, as_of), _by_pandas(frame, key, as_of))
+
+
+def _running_by_pandas(assistance: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, set[str]]:
+    known = assistance[assistance["recorded_at"] < as_of]
+    running = known[(known["start_on"] < as_of) & ~(known["end_on"] < as_of).fillna(False).astype(bool)]
+    return {str(household): set(map(str, measures))
+            for household, measures in running.groupby("household_id", observed=True)["measure"]}
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_running_measures_match_pandas(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 40))
+    day = np.datetime64("2023-01-01", "us")
+    assistance = pd.DataFrame({
+        "household_id": pd.Series([f"H{x}" for x in rng.integers(0, 6, n)], dtype="str"),
+        "measure": pd.Categorical(rng.choice(["dibao", "medical_aid", "public_welfare_job"], n)),
+        "start_on": day + rng.integers(0, 8, n).astype("timedelta64[D]"),
+        "end_on": day + rng.integers(0, 12, n).astype("timedelta64[D]"),
+        "recorded_at": day + rng.integers(0, 8, n).astype("timedelta64[D]"),
+    })
+    assistance.loc[rng.random(n) < 0.4, "end_on"] = pd.NaT
+    as_of = pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(rng.integers(0, 10)))
+    assert running_measures(assistance, as_of) == _running_by_pandas(assistance, as_of)
