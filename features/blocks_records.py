@@ -7,7 +7,7 @@ import pandas as pd
 from features.catalogue import SHOCK_EVENT_TYPES
 from features.context import AsOf
 from features.facts import VILLAGE_SHARES
-from features.timeline import last_of_runs, months_from
+from features.timeline import first_of_runs, last_of_runs, months_from
 
 CLOSED_AS_NOT_NEEDED = ("false_alarm", "excluded")
 CHECKLIST = ("food_clothing_ok", "education_ok", "medical_ok", "housing_ok", "water_ok")
@@ -104,19 +104,36 @@ def history_features(ctx: AsOf) -> dict[str, np.ndarray]:
     eliminated_on = cases["eliminated_on"]
     eliminated = np.where(eliminated_on < ctx.moment, eliminated_on, np.datetime64("NaT"))
     order = np.lexsort((cases["identified_on"], codes))
-    ordered = pd.DataFrame({"code": codes[order], "identified": cases["identified_on"][order],
-                            "eliminated": eliminated[order]})
-    previous = ordered.groupby("code")["eliminated"].shift()
-    earlier_elimination = previous.groupby(ordered["code"]).cummax()
-    reentry = (ordered["identified"] > earlier_elimination).to_numpy()
+    ordered_codes = codes[order]
+    reentry = cases["identified_on"][order] > _earlier_maximum(ordered_codes, eliminated[order])
     has_elimination = ~np.isnat(eliminated)
     out = {
         "past_cases": ctx.dense(codes),
         "months_since_elimination": _months_since_latest(ctx, codes[has_elimination], eliminated[has_elimination]),
-        "reentries": ctx.dense(ordered["code"].to_numpy()[reentry]),
+        "reentries": ctx.dense(ordered_codes[reentry]),
     }
     out.update(_assistance_features(ctx))
     return out
+
+
+def _earlier_maximum(groups: np.ndarray, moments: np.ndarray) -> np.ndarray:
+    """For each row of rows sorted by group: the latest of the moments of the group's rows before it,
+    NaT where the row just before has none (or it is the group's first), as pandas' shift and cummax
+    give it. Moments are ranked (NaT lowest) and the group is put above the rank,
+    so one running maximum over all rows never crosses from a group into the next."""
+    if not len(groups):
+        return moments
+    known = ~np.isnat(moments)
+    distinct, inverse = np.unique(moments[known], return_inverse=True)
+    distinct = np.concatenate([np.array(["NaT"], dtype=moments.dtype), distinct])  # rank 0: none yet
+    rank = np.zeros(len(moments), dtype=np.int64)
+    rank[known] = inverse.reshape(-1) + 1
+    starts = first_of_runs(groups)
+    previous = np.where(starts, 0, np.roll(rank, 1))   # the rank of the row before, in the same group
+    group = np.cumsum(starts) - 1
+    span = len(distinct)
+    running = np.maximum.accumulate(group * span + previous) - group * span
+    return distinct[np.where(previous > 0, running, 0)]  # after a row without a moment: none (as pandas' cummax)
 
 
 def _assistance_features(ctx: AsOf) -> dict[str, np.ndarray]:
@@ -144,21 +161,23 @@ def place_features(ctx: AsOf) -> dict[str, np.ndarray]:
         out[codes] = np.asarray(values, dtype=float)
         return out
 
-    def of_village(table: pd.DataFrame, column: str) -> np.ndarray:  # NaN for a village the table lacks
-        positions = table.index.get_indexer(village)
+    def of_village(table: pd.DataFrame, positions: np.ndarray, column: str) -> np.ndarray:
+        """Each household's village's value (NaN for a village the table lacks)."""
         return np.where(positions >= 0, table[column].to_numpy(dtype=float)[positions], np.nan)
 
-    areas = ctx.facts.latest_areas(ctx.as_of).set_index("village_code")
+    areas = ctx.facts.latest_areas(ctx.as_of)
+    in_areas = pd.Index(areas["village_code"]).get_indexer(village)
+    villages = ctx.facts.villages_at(ctx.as_of)
+    in_villages = villages.index.get_indexer(village)
     out = {
         "ex_poor": per_household(households.equals("household_type", "ex_poor")) == 1,
         "years_since_exit": per_household(ctx.as_of.year - households.numbers("exit_year")),
         "house_unsafe": per_household(households.isin("house_grade", ["C", "D"])) == 1,
         "cultivated_land_mu": per_household(households.numbers("cultivated_land_mu")),
         "water_unsafe": per_household(households.numbers("water_ok") == 0) == 1,
-        "key_county": per_household(of_village(areas, "key_county") == 1) == 1,
-        "relocation_site": per_household(of_village(areas, "relocation_site") == 1) == 1,
+        "key_county": per_household(of_village(areas, in_areas, "key_county") == 1) == 1,
+        "relocation_site": per_household(of_village(areas, in_areas, "relocation_site") == 1) == 1,
     }
-    villages = ctx.facts.villages_at(ctx.as_of)
     for name in VILLAGE_SHARES:
-        out[name] = per_household(of_village(villages, name))
+        out[name] = per_household(of_village(villages, in_villages, name))
     return out

@@ -25,6 +25,11 @@ class PreparedExport:
     income: MonthlyAmounts
     spending: MonthlyAmounts
     household_codes: dict[str, np.ndarray] = field(default_factory=dict)
+    series: dict[str, dict[str, pd.Series]] = field(default_factory=dict)   # each table's columns, once read
+
+    def rows(self, name: str, positions: np.ndarray) -> "Rows":
+        """Rows of table `name` at `positions`, sharing the columns already read from it."""
+        return Rows(self.tables[name], positions, self.series.setdefault(name, {}))
 
     @classmethod
     def prepare(cls, tables: dict[str, pd.DataFrame]) -> "PreparedExport":
@@ -38,7 +43,7 @@ class PreparedExport:
         frame = self.tables[name]
         mask = (frame["recorded_at"].to_numpy() < moment(as_of)) & (self.household_codes[name] >= 0)
         positions = np.flatnonzero(mask)
-        return Rows(frame, positions), self.household_codes[name][positions]
+        return self.rows(name, positions), self.household_codes[name][positions]
 
 
 def moment(when: pd.Timestamp) -> np.datetime64:
@@ -54,9 +59,15 @@ class Rows:
     datetime64[us] (NaT never compares true), codes are read through their category numbers.
     """
 
-    def __init__(self, frame: pd.DataFrame, positions: np.ndarray) -> None:
+    def __init__(self, frame: pd.DataFrame, positions: np.ndarray, series: dict[str, pd.Series] | None = None) -> None:
         self.frame, self.positions = frame, positions
         self._columns: dict[str, np.ndarray] = {}
+        self._series = {} if series is None else series   # the frame's columns, shared by its subsets
+
+    def _column(self, name: str) -> pd.Series:
+        if name not in self._series:
+            self._series[name] = self.frame[name]
+        return self._series[name]
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -64,7 +75,7 @@ class Rows:
     def __getitem__(self, name: str) -> np.ndarray:
         """The column's values (codes and text as objects, missing as None or NaN)."""
         if name not in self._columns:
-            values = self.frame[name]
+            values = self._column(name)
             if isinstance(values.dtype, np.dtype) and values.dtype != object:
                 self._columns[name] = values.to_numpy()[self.positions]
             else:  # text, codes, nullable numbers: only the rows wanted are converted
@@ -75,12 +86,12 @@ class Rows:
         """A numeric or boolean column as floats (NaN where missing)."""
         key = f"{name}#float"
         if key not in self._columns:
-            self._columns[key] = self.frame[name].to_numpy(dtype=float, na_value=np.nan)[self.positions]
+            self._columns[key] = self._column(name).to_numpy(dtype=float, na_value=np.nan)[self.positions]
         return self._columns[key]
 
     def isin(self, name: str, values) -> np.ndarray:
         """Whether each row's code (or text) is one of `values`; missing is not."""
-        dtype = self.frame[name].dtype
+        dtype = self._column(name).dtype
         if isinstance(dtype, pd.CategoricalDtype):
             return np.isin(self.code_numbers(name), _code_numbers(dtype, tuple(values)))
         return np.isin(self[name], list(values))
@@ -89,7 +100,7 @@ class Rows:
         """A code column's category numbers (-1: missing)."""
         key = f"{name}#codes"
         if key not in self._columns:
-            self._columns[key] = self.frame[name].array.codes[self.positions]
+            self._columns[key] = self._column(name).array.codes[self.positions]
         return self._columns[key]
 
     def equals(self, name: str, value) -> np.ndarray:
@@ -97,12 +108,12 @@ class Rows:
 
     def mapped(self, name: str, numbers: dict[str, float]) -> np.ndarray:
         """Each row's code as the number `numbers` gives it (NaN for a code it lacks, or none)."""
-        per_code = np.array([numbers.get(str(code), np.nan) for code in self.frame[name].dtype.categories] + [np.nan])
+        per_code = np.array([numbers.get(str(code), np.nan) for code in self._column(name).dtype.categories] + [np.nan])
         return per_code[self.code_numbers(name)]
 
     def subset(self, mask_or_order: np.ndarray) -> "Rows":
         """The rows picked by a mask or put in an order (positions into these rows)."""
-        return Rows(self.frame, self.positions[mask_or_order])
+        return Rows(self.frame, self.positions[mask_or_order], self._series)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -160,12 +171,12 @@ def as_of_context(prepared: PreparedExport, as_of: pd.Timestamp, facts: Facts) -
     as_of = pd.Timestamp(as_of)
     now = moment(as_of)
     member_rows = latest_positions(tables["members"], "person_id", as_of)
-    latest_members = Rows(tables["members"], member_rows)
+    latest_members = prepared.rows("members", member_rows)
     latest_member_codes = codes["members"][member_rows]
     present = present_mask(latest_members, as_of)
     member_codes = latest_member_codes[present]
     household_rows = latest_positions(tables["households"], "household_id", as_of)
-    latest = Rows(tables["households"], household_rows)
+    latest = prepared.rows("households", household_rows)
     latest_codes = codes["households"][household_rows]
     dissolved_on = latest["dissolved_on"]
     exists = np.isnat(dissolved_on) | (dissolved_on >= now)

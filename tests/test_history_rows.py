@@ -61,3 +61,16 @@ def test_running_measures_match_pandas(seed):
     assistance.loc[rng.random(n) < 0.4, "end_on"] = pd.NaT
     as_of = pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(rng.integers(0, 10)))
     assert running_measures(assistance, as_of) == _running_by_pandas(assistance, as_of)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_earlier_maximum_matches_pandas_shift_and_cummax(seed):
+    from features.blocks_records import _earlier_maximum
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 30))
+    groups = np.sort(rng.integers(0, 5, n))
+    moments = np.datetime64("2023-01-01", "us") + rng.integers(0, 9, n).astype("timedelta64[D]")
+    moments[rng.random(n) < 0.4] = np.datetime64("NaT")
+    frame = pd.DataFrame({"group": groups, "moment": moments})
+    expected = frame.groupby("group")["moment"].shift().groupby(frame["group"]).cummax()
+    np.testing.assert_array_equal(_earlier_maximum(groups, moments), expected.to_numpy())
