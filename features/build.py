@@ -12,6 +12,7 @@ from features.blocks_records import history_features, place_features, shock_feat
 from features.catalogue import FEATURES, FEATURE_NAMES
 from features.context import PreparedExport, as_of_context
 from features.facts import Facts
+from features.frames import frame_of
 
 KEY_COLUMNS = ("household_id", "as_of")
 
@@ -57,7 +58,7 @@ def finalize(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _finalized(columns: dict[str, np.ndarray], n: int) -> pd.DataFrame:
-    out = {"household_id": pd.Series(columns["household_id"], dtype="str"),
+    out = {"household_id": pd.array(columns["household_id"], dtype="str"),
            "as_of": np.asarray(columns["as_of"]).astype("datetime64[us]")}
     for feature in FEATURES:
         values = np.asarray(columns[feature.name])
@@ -71,7 +72,7 @@ def _finalized(columns: dict[str, np.ndarray], n: int) -> pd.DataFrame:
             out[feature.name] = column.astype("int64") if feature.dtype == "int" else column
         else:
             out[feature.name] = column
-    return pd.DataFrame(out, columns=[*KEY_COLUMNS, *FEATURE_NAMES], index=pd.RangeIndex(n))
+    return frame_of({name: out[name] for name in (*KEY_COLUMNS, *FEATURE_NAMES)}, n)
 
 
 def empty_features() -> pd.DataFrame:

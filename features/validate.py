@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from features.contract import TABLES, Column, Table
 from features.parse import Problem, as_written, parse_column, parse_columns, quoted_problem, take_rows
+from features.frames import frame_of
 from features.repeats import bits, column_numbers, repeated_rows, row_hashes
 from features.rules import row_rule_problems
 from features.text_bytes import positions_among
@@ -279,8 +280,7 @@ class _ParsedTable:
 
     @functools.cached_property
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame({name: values.array for name, values in self._columns.items()}, index=self.index,
-                            copy=False)
+        return frame_of({name: values.array for name, values in self._columns.items()}, len(self.index))
 
     @property
     def iloc(self):
@@ -445,4 +445,4 @@ def _finalize_dtypes(table: Table, accepted: pd.DataFrame | _ParsedTable) -> pd.
             columns[column.name] = values.to_numpy(bool)
         else:
             columns[column.name] = values.array
-    return pd.DataFrame(columns, index=accepted.index, copy=False)
+    return frame_of(columns, len(accepted.index), accepted.index)
