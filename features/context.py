@@ -141,6 +141,7 @@ class AsOf:
     line: np.ndarray                 # this year's monitoring line, per household code
     prev_rural_income: np.ndarray    # last year's provincial rural income, per household code
     county: np.ndarray               # county code string, per household code (object)
+    _moments_ago: dict[int, np.datetime64] = field(default_factory=dict, repr=False)
 
     @property
     def month(self) -> int:
@@ -154,8 +155,10 @@ class AsOf:
         return self.as_of - pd.DateOffset(months=months)
 
     def moment_ago(self, months: int) -> np.datetime64:
-        """`months_ago` as numpy compares it with a date column."""
-        return moment(self.months_ago(months))
+        """`months_ago` as numpy compares it with a date column (made once per number of months)."""
+        if months not in self._moments_ago:
+            self._moments_ago[months] = moment(self.months_ago(months))
+        return self._moments_ago[months]
 
     @property
     def moment(self) -> np.datetime64:

@@ -106,7 +106,7 @@ def _parse_one(raw: pa.ChunkedArray, column: Column) -> tuple[pd.Series, list[Pr
 def _parse_stacked(items: list[tuple[pa.ChunkedArray, Column]]) -> list[tuple[pd.Series, list[Problem]]]:
     """Text columns of one kind family: converted joined, checked column by column."""
     lengths = [len(raw) for raw, _ in items]
-    pieces = [chunk.cast(pa.string()) for raw, _ in items for chunk in raw.chunks]
+    pieces = [chunk if chunk.type == pa.string() else chunk.cast(pa.string()) for raw, _ in items for chunk in raw.chunks]
     joined = pa.chunked_array([pa.concat_arrays(pieces)] if pieces else [], pa.string())  # one piece: one pass
     text = _trimmed(joined)
     blank = _blank(joined, text)

@@ -59,7 +59,8 @@ class HouseholdIndex:
         ids' bytes (`features.text_bytes`), without a Python object per row."""
         if not len(household_ids):
             return np.zeros(0, dtype=np.int64)
-        values = pa.array(household_ids.astype("str"), pa.large_string())
+        text = household_ids if household_ids.dtype == "str" else household_ids.astype("str")
+        values = pa.array(text, pa.large_string())
         values = values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
         return positions_among(values, self._keys).astype(np.int64)
 
