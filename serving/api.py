@@ -10,6 +10,7 @@ reads it, exactly as it reads an export, and a rejected value is answered 422 wi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from typing import Literal, Union
 
@@ -263,5 +264,7 @@ def as_text(frame: pd.DataFrame) -> pa.Table:
     return pa.table({name: pc.cast(as_written(table.column(name)), pa.string()) for name in table.column_names})
 
 
+@functools.cache
 def empty_text(name: str) -> pa.Table:
+    """A record table with no rows, as text (made once: Arrow tables do not change)."""
     return pa.table({column: pa.array([], pa.string()) for column in RECORD_TABLES[name].column_names})
