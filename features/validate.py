@@ -198,7 +198,8 @@ def _validated_rows(table: Table, raw: pa.Table, columns: dict[str, pa.ChunkedAr
         may_repeat = raw.num_rows >= THREADED_ROWS or _keys_repeat(parsed, [*table.key, "recorded_at"], ~rejected)
         repeat = (repeated_rows(parsed, ~rejected, key_codes, hashes.result()) if may_repeat
                   else np.zeros(raw.num_rows, dtype=bool))
-    if table.kind != "measure":
+    # a version's key is its key and recorded_at: where those never repeat, no two versions conflict
+    if table.kind == "id" or (table.kind == "versioned" and may_repeat):
         conflict = _key_conflicts(table, parsed, ~rejected & ~repeat, row_numbers)
         problems += conflict
         rejected |= _any(conflict, raw.num_rows)
@@ -212,6 +213,8 @@ def _validated_rows(table: Table, raw: pa.Table, columns: dict[str, pa.ChunkedAr
 
 
 def _contract_columns(table: Table, raw: pa.Table, source: str) -> tuple[dict[str, pa.ChunkedArray], list[str]]:
+    if tuple(raw.column_names) == table.column_names:   # the contract's columns in its order (a posted table)
+        return dict(zip(table.column_names, raw.columns)), []
     present = set(raw.column_names)
     for column in table.columns:
         if column.name not in present and not column.nullable:
