@@ -110,6 +110,8 @@ def running_measures(assistance: pd.DataFrame, as_of: pd.Timestamp) -> dict[str,
     running = np.flatnonzero((assistance["recorded_at"].to_numpy() < now) & (assistance["start_on"].to_numpy() < now)
                              & ~(assistance["end_on"].to_numpy() < now))   # no end (NaT): still running
     out: dict[str, set[str]] = {}
+    if not len(running):
+        return out
     households = assistance["household_id"].iloc[running].astype("str").tolist()
     for household, measure in zip(households, assistance["measure"].iloc[running].astype("str").tolist()):
         out.setdefault(household, set()).add(measure)

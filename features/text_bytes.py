@@ -167,7 +167,7 @@ def _by_width(array: pa.Array, widths: dict | None) -> Iterator[tuple[int, np.nd
 
 
 def _arrow_positions(values: pa.ChunkedArray, keys: pa.Array) -> np.ndarray:
-    found = pc.index_in(values, value_set=keys.cast(values.type))
+    found = pc.index_in(values, value_set=keys if keys.type == values.type else keys.cast(values.type))
     return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
