@@ -220,7 +220,7 @@ def posted_tables(records: BaseModel) -> dict[str, pa.Table]:
     for name in RECORD_TABLES:
         rows = getattr(records, name)
         if rows:
-            out[name] = pa.table({column: pa.array([_as_text(getattr(row, column)) for row in rows], pa.string())
+            out[name] = pa.table({column: _text_column([getattr(row, column) for row in rows])
                                   for column in RECORD_TABLES[name].column_names})
     return out
 
@@ -245,6 +245,13 @@ def refusal(exc: ValidationError, under: str | None = None) -> ServiceError:
 def posted_rows(records: BaseModel) -> list[tuple[str, dict]]:
     """(table, the fields the caller set) of every posted row, in order."""
     return [(name, row.model_dump(exclude_unset=True)) for name in RECORD_TABLES for row in getattr(records, name)]
+
+
+def _text_column(values: list) -> pa.Array:
+    """A posted column as text (most are text or empty already: those are taken as they are)."""
+    if all(value is None or type(value) is str for value in values):
+        return pa.array(values, pa.string())
+    return pa.array([_as_text(value) for value in values], pa.string())
 
 
 def _as_text(value: Value) -> str | None:
