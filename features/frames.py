@@ -4,6 +4,8 @@ Given a dict, pandas' DataFrame constructor builds a text index of the column na
 every array again; on a request's tables of a few rows that is most of what a frame costs. Here
 the index of a set of column names is made once, and arrays that are already 1-D and of the
 frame's length (numpy arrays or pandas' extension arrays) go into the frame's blocks as they are.
+Long frames are left to the constructor: there the arrays' copy into shared blocks would cost more
+than the rest.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import functools
 
 import numpy as np
 import pandas as pd
+
+LONG_ROWS = 1 << 16  # frames this long are made by pandas' constructor, without copying the columns together
 
 
 @functools.lru_cache(maxsize=1024)
@@ -29,6 +33,8 @@ def frame_of(columns: dict[str, np.ndarray | pd.api.extensions.ExtensionArray], 
             raise ValueError(f"column {name} is not a 1-D array of {n_rows} values")
         if isinstance(values, np.ndarray) and values.dtype == object:
             raise ValueError(f"column {name} holds Python objects; give it as a typed array (text as pandas' str)")
-    return pd.DataFrame._from_arrays(arrays, columns=column_index(tuple(columns)),
-                                     index=pd.RangeIndex(n_rows) if index is None else index,
+    index = pd.RangeIndex(n_rows) if index is None else index
+    if n_rows >= LONG_ROWS:  # long columns: the cost is in the data, which the constructor leaves unstacked
+        return pd.DataFrame(columns, index=index, copy=False)
+    return pd.DataFrame._from_arrays(arrays, columns=column_index(tuple(columns)), index=index,
                                      verify_integrity=False)

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from features import frames
 from features.frames import frame_of
 
 
@@ -21,7 +22,9 @@ def _columns() -> dict:
     }
 
 
-def test_frame_is_the_constructors_frame():
+@pytest.mark.parametrize("long_rows", [frames.LONG_ROWS, 0])
+def test_frame_is_the_constructors_frame(long_rows, monkeypatch):
+    monkeypatch.setattr(frames, "LONG_ROWS", long_rows)   # 0: every frame is made as a long one
     made = frame_of(_columns(), 3)
     pd.testing.assert_frame_equal(made, pd.DataFrame(_columns()))
     assert made.columns.dtype == pd.DataFrame(_columns()).columns.dtype
