@@ -174,9 +174,12 @@ def _simulate(args: argparse.Namespace) -> int:
     from synthetic.export import write_export
     from synthetic.simulate import SimulationConfig, simulate
 
-    config = SimulationConfig(households=args.households, counties=args.counties, start=args.start,
-                              months=args.months, seed=args.seed, scenario=args.scenario,
-                              scenario_start=args.scenario_start)
+    try:
+        config = SimulationConfig(households=args.households, counties=args.counties, start=args.start,
+                                  months=args.months, seed=args.seed, scenario=args.scenario,
+                                  scenario_start=args.scenario_start)
+    except ValueError as exc:   # a setting out of its range: said as the options' error, not a traceback
+        raise InputError(f"stayout simulate: {exc}") from None
     log.info("simulating %d households in %d counties over %d months from %s (seed %d, scenario %s)",
              args.households, args.counties, args.months, args.start, args.seed, args.scenario)
     simulation = simulate(config)

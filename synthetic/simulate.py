@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from features.contract import TABLE_NAMES
+from features.contract import TABLE_NAMES, table
+from features.validate import validate_table
 from synthetic import codes as C
 from synthetic import tables as T
 from synthetic.areas import areas_table, build_geography, monitoring_lines_table
@@ -96,7 +98,7 @@ def simulate(config: SimulationConfig) -> Simulation:
     county.run()
     records = _cut_records(county, grid)
     assessments = records.pop("assessments")
-    data_end = max(int(r["recorded"].max()) for r in records.values() if r)
+    data_end = max(int(r["recorded"].max()) for r in records.values() if r and len(r["recorded"]))
     cut = grid.export_cut_day * SECONDS_PER_DAY
     with system_allocator():
         fixed_tables = {"areas": areas_table(geo, grid, geo_rng),
@@ -154,7 +156,14 @@ def _tables(county: County, records: dict, cut: int) -> dict[str, pd.DataFrame]:
         "cases": lambda r: T.cases_frame(r, hh_ids, cut),
         "assistance": lambda r: T.assistance_frame(r, hh_ids, cut),
     }
-    return {name: build(records.pop(name)) for name, build in builders.items()}
+    return {name: build(rows) if (rows := records.pop(name)) else _no_rows(name) for name, build in builders.items()}
+
+
+def _no_rows(name: str) -> pd.DataFrame:
+    """A table nobody recorded a row of (a small county, a short export): the contract's columns
+    and dtypes, as validation gives them to a table without rows."""
+    header = pa.table({column: pa.array([], pa.string()) for column in table(name).column_names})
+    return validate_table(table(name), header).accepted
 
 
 def _truth(county: County, grid: MonthGrid, geo, assessments: dict) -> dict[str, pd.DataFrame]:

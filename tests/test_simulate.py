@@ -209,6 +209,26 @@ def test_truth_is_there_for_calibration(sim):
     assert set(sim.truth["households"]["household_id"]) == set(sim.tables["households"]["household_id"])
 
 
+def test_a_small_county_without_some_records_still_exports(tmp_path, capsys):
+    """Ten households over a year may see no self-report at all: the table is empty, not missing."""
+    from features.read import read_export
+    from stayout.cli import main
+
+    assert main(["simulate", "--out", str(tmp_path / "small"), "--households", "10", "--start", "2023-01",
+                 "--months", "12", "--seed", "0"]) == 0
+    result = read_export(tmp_path / "small")
+    assert any(not len(table_result.accepted) for table_result in result.validation.tables.values())
+    assert all(table_result.reconciles for table_result in result.validation.tables.values())
+
+
+def test_simulate_with_a_setting_out_of_range_says_so(tmp_path, capsys):
+    from stayout.cli import main
+
+    assert main(["simulate", "--out", str(tmp_path / "x"), "--households", "3", "--start", "2023-01",
+                 "--months", "12", "--seed", "0"]) == 2
+    assert "households must be at least 10, got 3" in capsys.readouterr().err
+
+
 def test_bad_config_is_refused():
     with pytest.raises(ValueError, match="start"):
         SimulationConfig(households=100, start="2021-13")
