@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from features.facts import Facts
-from features.history import cohort_mask, latest_positions, present_mask
+from features.history import cohort_mask, existing_mask, latest_positions, present_mask
 from features.monthly import MonthlyAmounts
-from features.timeline import HouseholdIndex, month_of
+from features.timeline import HouseholdIndex, moment, month_of
 
 RECORD_TABLES = ("members", "events", "alerts", "self_reports", "visits", "cases", "assistance")
 CODED_TABLES = ("households", "income", "expenditures", *RECORD_TABLES)  # tables whose rows carry their household code
@@ -44,11 +44,6 @@ class PreparedExport:
         mask = (frame["recorded_at"].to_numpy() < moment(as_of)) & (self.household_codes[name] >= 0)
         positions = np.flatnonzero(mask)
         return self.rows(name, positions), self.household_codes[name][positions]
-
-
-def moment(when: pd.Timestamp) -> np.datetime64:
-    """A moment as numpy compares it with a date column (datetime64[us])."""
-    return np.datetime64(pd.Timestamp(when), "us")
 
 
 class Rows:
@@ -160,7 +155,7 @@ class AsOf:
             self._moments_ago[months] = moment(self.months_ago(months))
         return self._moments_ago[months]
 
-    @property
+    @functools.cached_property
     def moment(self) -> np.datetime64:
         return moment(self.as_of)
 
@@ -172,7 +167,6 @@ class AsOf:
 def as_of_context(prepared: PreparedExport, as_of: pd.Timestamp, facts: Facts) -> AsOf:
     tables, codes = prepared.tables, prepared.household_codes
     as_of = pd.Timestamp(as_of)
-    now = moment(as_of)
     member_rows = latest_positions(tables["members"], "person_id", as_of)
     latest_members = prepared.rows("members", member_rows)
     latest_member_codes = codes["members"][member_rows]
@@ -181,8 +175,7 @@ def as_of_context(prepared: PreparedExport, as_of: pd.Timestamp, facts: Facts) -
     household_rows = latest_positions(tables["households"], "household_id", as_of)
     latest = prepared.rows("households", household_rows)
     latest_codes = codes["households"][household_rows]
-    dissolved_on = latest["dissolved_on"]
-    exists = np.isnat(dissolved_on) | (dissolved_on >= now)
+    exists = existing_mask(latest, as_of)
     in_cohort = cohort_mask(latest, tables["cases"], as_of)
     n = len(prepared.index)
     county, line, prev_income = _lines_per_household(facts, latest, latest_codes, as_of, n)

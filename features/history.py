@@ -9,9 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.timeline import last_of_runs
-
-FEW_ROWS = 4096
+from features.repeats import factorized
+from features.timeline import last_of_runs, moment
 
 
 def known_before(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -27,14 +26,12 @@ def latest_versions(frame: pd.DataFrame, key: str | list[str], as_of: pd.Timesta
 def latest_positions(frame: pd.DataFrame, key: str | list[str], as_of: pd.Timestamp) -> np.ndarray:
     """Positions of `latest_versions`' rows in `frame`, in the order of the key."""
     recorded = frame["recorded_at"].to_numpy()
-    known = np.flatnonzero(recorded < np.datetime64(pd.Timestamp(as_of), "us"))
+    known = np.flatnonzero(recorded < moment(as_of))
     if not len(known):
         return known
     group = np.zeros(len(known), dtype=np.int64)
     for name in [key] if isinstance(key, str) else key:   # one number ordering rows as the key does
-        column = frame[name]  # a few values: numpy's hash table starts quicker than Arrow's
-        codes, uniques = pd.factorize(column.to_numpy()[known], sort=True) if len(column) < FEW_ROWS else \
-            column.iloc[known].factorize(sort=True)
+        codes, uniques = factorized(frame[name], known, sort=True)
         group = group * (len(uniques) + 1) + np.where(codes < 0, len(uniques), codes)  # missing last
     by_time = np.argsort(recorded[known], kind="stable")  # ties keep file order
     order = by_time[np.argsort(group[by_time], kind="stable")]
@@ -54,7 +51,7 @@ def villages_at(households: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
 
 def open_case_households(cases: pd.DataFrame, as_of: pd.Timestamp) -> pd.Index:
     """Households with a case known before `as_of`, identified before it and not yet eliminated."""
-    now = np.datetime64(pd.Timestamp(as_of), "us")
+    now = moment(as_of)
     is_open = ((cases["recorded_at"].to_numpy() < now) & (cases["identified_on"].to_numpy() < now)
                & ~(cases["eliminated_on"].to_numpy() < now))   # not eliminated (NaT: never) before as_of
     return pd.Index(cases["household_id"].iloc[np.flatnonzero(is_open)].unique())
@@ -73,10 +70,14 @@ def cohort_of(latest_households: pd.DataFrame, cases: pd.DataFrame, as_of: pd.Ti
 def cohort_mask(latest_households, cases: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
     """Which of the latest household rows (a frame, or `features.context.Rows`) are in the cohort
     at `as_of`: existing, and not an open monitoring case."""
-    dissolved_on = np.asarray(latest_households["dissolved_on"], dtype="datetime64[us]")
-    exists = np.isnat(dissolved_on) | (dissolved_on >= np.datetime64(pd.Timestamp(as_of), "us"))
     ids = pd.Index(np.asarray(latest_households["household_id"], dtype=object))
-    return exists & ~ids.isin(open_case_households(cases, as_of))
+    return existing_mask(latest_households, as_of) & ~ids.isin(open_case_households(cases, as_of))
+
+
+def existing_mask(latest_households, as_of: pd.Timestamp) -> np.ndarray:
+    """Which of the latest household rows (a frame, or `Rows`) are not dissolved before `as_of`."""
+    dissolved_on = np.asarray(latest_households["dissolved_on"], dtype="datetime64[us]")
+    return np.isnat(dissolved_on) | (dissolved_on >= moment(as_of))
 
 
 def present_members(members: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -92,7 +93,7 @@ def present_of(latest_members: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFram
 def present_mask(latest_members, as_of: pd.Timestamp) -> np.ndarray:
     """Which of the latest member rows (a frame, or `features.context.Rows`) are in their
     household on the day before `as_of`: joined before it, not left before it."""
-    now = np.datetime64(pd.Timestamp(as_of), "us")
+    now = moment(as_of)
     joined_on = np.asarray(latest_members["joined_on"], dtype="datetime64[us]")
     left_on = np.asarray(latest_members["left_on"], dtype="datetime64[us]")
     return (joined_on < now) & (np.isnat(left_on) | (left_on >= now))
@@ -106,7 +107,7 @@ def ages(members, as_of: pd.Timestamp) -> np.ndarray:
 def running_measures(assistance: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, set[str]]:
     """Per household, the assistance measures running at `as_of` as known then (started before it,
     not ended before it)."""
-    now = np.datetime64(pd.Timestamp(as_of), "us")
+    now = moment(as_of)
     running = np.flatnonzero((assistance["recorded_at"].to_numpy() < now) & (assistance["start_on"].to_numpy() < now)
                              & ~(assistance["end_on"].to_numpy() < now))   # no end (NaT): still running
     out: dict[str, set[str]] = {}

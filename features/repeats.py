@@ -72,9 +72,17 @@ def column_numbers(values: pd.Series) -> np.ndarray:
         return values.to_numpy()
     if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         return values.to_numpy(dtype="float64", na_value=np.nan)
-    if len(values) < FEW_ROWS:  # numpy's hash table starts quicker than Arrow's on a few values
-        return pd.factorize(values.to_numpy())[0]
-    return pd.factorize(values)[0]
+    return factorized(values)[0]
+
+
+def factorized(values: pd.Series, positions: np.ndarray | None = None,
+               sort: bool = False) -> tuple[np.ndarray, np.ndarray | pd.Index]:
+    """`pd.factorize` of the values (at `positions` if given): on a few values through numpy's
+    hash table, which starts quicker than the Arrow one pandas' text columns use."""
+    if len(values) < FEW_ROWS:
+        plain = values.to_numpy()
+        return pd.factorize(plain if positions is None else plain[positions], sort=sort)
+    return (values if positions is None else values.iloc[positions]).factorize(sort=sort)
 
 
 def bits(numbers: np.ndarray) -> np.ndarray:

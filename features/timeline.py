@@ -16,6 +16,11 @@ def month_number(dates: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray
     return np.asarray(dates, dtype="datetime64[us]").astype("datetime64[M]").astype(np.int64)
 
 
+def moment(when: pd.Timestamp) -> np.datetime64:
+    """A moment as numpy compares it with a date column (datetime64[us])."""
+    return np.datetime64(pd.Timestamp(when), "us")
+
+
 def month_of(as_of: pd.Timestamp) -> int:
     return int(np.datetime64(pd.Timestamp(as_of).to_datetime64(), "M").astype(np.int64))
 

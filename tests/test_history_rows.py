@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features import history
+from features import repeats
 from features.history import latest_versions, running_measures
 
 
@@ -30,9 +30,9 @@ def _versions(rng: np.random.Generator, n: int) -> pd.DataFrame:
 
 @pytest.mark.parametrize("seed", range(40))
 @pytest.mark.parametrize("key", ["household_id", ["household_id", "year"]])
-@pytest.mark.parametrize("few_rows", [history.FEW_ROWS, 0])
+@pytest.mark.parametrize("few_rows", [repeats.FEW_ROWS, 0])
 def test_latest_versions_match_pandas(seed, key, few_rows, monkeypatch):
-    monkeypatch.setattr(history, "FEW_ROWS", few_rows)
+    monkeypatch.setattr(repeats, "FEW_ROWS", few_rows)
     rng = np.random.default_rng(seed)
     frame = _versions(rng, int(rng.integers(0, 50)))
     as_of = pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(rng.integers(0, 7)))
