@@ -8,7 +8,9 @@ the home are made fresh each run. Each server runs in its own process group, wit
 above the load, and is measured from its own client process:
 
 - sequential `/lookup` from one persistent client (targets: p50 <= 15 ms, p99 <= 50 ms, p50 at
-  most 2x the bare endpoint's);
+  most 2x the bare endpoint's); the ratios are taken from a fourth run with both servers up and
+  each household looked up on both in turn (which goes first alternating), so that both are timed
+  in the same minutes of a machine whose speed drifts;
 - sequential `/score` of one household with 4 years of history (target p50 <= 40 ms), and in a
   third process the in-process `OnlineScorer.score` call with a cProfile of one call;
 - `/score_batch` of 200 households (households per second against `/score`'s), and the same
@@ -374,6 +376,44 @@ def step_http(target: str, plan_path: str, home: str, log: str, score: bool) -> 
     return result
 
 
+def step_paired(plan_path: str, home: str, logs: str) -> dict:
+    """The bare endpoint and the service up together, each household's /lookup sent to both in
+    turn, then the /score body to the service between bare lookups: both timed in the same minutes."""
+    import httpx
+
+    plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
+    headers = {"authorization": f"Bearer {plan['key']}", "content-type": "application/json"}
+    bodies = [json.dumps({"household_id": h}).encode() for h in plan["lookup_ids"]]
+    score = Path(plan["score_body"]).read_bytes()
+    env = server_env(home)
+    with Server(BARE, env, Path(logs) / "paired-bare.log") as bare, \
+            Server(TARGET, env, Path(logs) / "paired-stayout.log") as served, \
+            httpx.Client(base_url=bare.url, timeout=60, trust_env=False) as to_bare, \
+            httpx.Client(base_url=served.url, timeout=60, trust_env=False) as to_served:
+        for body in bodies[:WARMUP]:
+            sequential(to_bare, "/lookup", [body], headers)
+            sequential(to_served, "/lookup", [body], headers)
+        sequential(to_served, "/score", [score] * 2, headers)
+        times: dict[str, list[float]] = {"bare": [], "lookup": [], "bare_beside_score": [], "score": []}
+        calls = [("bare", to_bare, "/lookup"), ("lookup", to_served, "/lookup")]
+        for i, body in enumerate(bodies[WARMUP:WARMUP + LOOKUPS]):
+            for name, client, path in (calls if i % 2 == 0 else calls[::-1]):
+                start = time.perf_counter()
+                status = client.post(path, content=body, headers=headers).status_code
+                times[name].append(time.perf_counter() - start)
+                if status != 200:
+                    raise RuntimeError(f"paired {path} answered {status}")
+        for i in range(SCORES):
+            pair = [("bare_beside_score", to_bare, "/lookup", bodies[i]), ("score", to_served, "/score", score)]
+            for name, client, path, body in (pair if i % 2 == 0 else pair[::-1]):
+                start = time.perf_counter()
+                status = client.post(path, content=body, headers=headers).status_code
+                times[name].append(time.perf_counter() - start)
+                if status != 200:
+                    raise RuntimeError(f"paired {path} answered {status}")
+    return {"step": "paired", **{name: _figures(seconds) for name, seconds in times.items()}}
+
+
 # ------------------------------------------------------------------ in process, with a profile
 def step_profile(home: str, plan_path: str) -> dict:
     os.environ["STAYOUT_HOME"] = home
@@ -467,13 +507,15 @@ def run(workdir: Path) -> dict:
         served = run_step("benchmarks.bench_service", "--step", "http", TARGET, str(plan), home,
                           str(logs / "stayout.log"), "--score")
         profile = run_step("benchmarks.bench_service", "--step", "profile", str(plan), home)
+        paired = run_step("benchmarks.bench_service", "--step", "paired", str(plan), home, str(logs))
     finally:
         plan.unlink(missing_ok=True)
     score_rows, household = details["score_rows"], details["score_household"]
 
     b, s, sc, bl, sl = bare["lookup"], served["lookup"], served["score"], bare["load"], served["load"]
     lookup_ok = s["p50_ms"] <= 15 and s["p99_ms"] <= 50
-    ratio = s["p50_ms"] / b["p50_ms"]
+    pb, pl, pbs, ps = paired["bare"], paired["lookup"], paired["bare_beside_score"], paired["score"]
+    ratio = pl["p50_ms"] / pb["p50_ms"]
     load_ok = sl["errors"] == 0 and sl["achieved_per_second"] >= 0.98 * LOAD_RATE
 
     def line(f: dict) -> str:
@@ -490,11 +532,13 @@ def run(workdir: Path) -> dict:
     rows = [
         ("reference: bare BentoML /lookup", line(b)),
         ("/lookup (sequential, one client)", f"{line(s)} (target p50 <= 15, p99 <= 50) {_ok(lookup_ok)}"),
-        ("  ratio /lookup p50 to bare p50", f"{ratio:.1f}x (target <= 2x) {_ok(ratio <= 2)}; "
-                                            f"p99 {s['p99_ms'] / b['p99_ms']:.1f}x"),
+        ("  ratio /lookup p50 to bare p50", f"{ratio:.1f}x (target <= 2x) {_ok(ratio <= 2)}; p99 "
+                                            f"{pl['p99_ms'] / pb['p99_ms']:.1f}x; both up, calls alternated: "
+                                            f"{pl['p50_ms']:.1f} ms against {pb['p50_ms']:.1f} (n={pl['n']})"),
         (f"/score ({score_rows:,} rows, {served['score_body_kib']:.0f} KiB)",
          f"{line(sc)} (target p50 <= 40) {_ok(sc['p50_ms'] <= 40)}"),
-        ("  ratio /score p50 to bare p50", f"{sc['p50_ms'] / b['p50_ms']:.0f}x"),
+        ("  ratio /score p50 to bare p50", f"{ps['p50_ms'] / pbs['p50_ms']:.0f}x; both up, calls alternated: "
+                                           f"{ps['p50_ms']:.1f} ms against {pbs['p50_ms']:.1f} (n={ps['n']})"),
         (f"/score_batch of {BATCH} households", f"p50 {served['batch']['p50_ms'] / 1000:.2f} s = "
                                                f"{BATCH / served['batch']['p50_ms'] * 1000:.0f} households/s "
                                                f"against {1000 / sc['p50_ms']:.1f}/s by /score (n={BATCH_CALLS})"),
@@ -521,7 +565,7 @@ def run(workdir: Path) -> dict:
     lookups = profile["lookup_profile"]
     print_table(f"where /lookup spends its time: in process {profile['lookup_ms']:.1f} ms a lookup; cProfile of 200 "
                 f"({lookups['profiled_seconds']:.3f} s profiled)", _profile_rows(lookups, 5, 3))
-    return {"lookup_p50_ms": s["p50_ms"], "score_p50_ms": sc["p50_ms"]}
+    return {"lookup_p50_ms": s["p50_ms"], "score_p50_ms": sc["p50_ms"], "lookup_ratio": ratio}
 
 
 def _profile_rows(profile: dict, cumulative: int = 12, own: int = 4) -> list[tuple[str, str]]:
@@ -535,12 +579,14 @@ def _profile_rows(profile: dict, cumulative: int = 12, own: int = 4) -> list[tup
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--step", choices=("http", "profile"))
+    parser.add_argument("--step", choices=("http", "paired", "profile"))
     parser.add_argument("args", nargs="*")
     parser.add_argument("--score", action="store_true")
     args = parser.parse_args()
     if args.step == "http":
         report_step(step_http(*args.args, score=args.score))
+    elif args.step == "paired":
+        report_step(step_paired(*args.args))
     elif args.step == "profile":
         report_step(step_profile(args.args[1], args.args[0]))
     else:
