@@ -394,21 +394,16 @@ def step_paired(plan_path: str, home: str, logs: str) -> dict:
             sequential(to_bare, "/lookup", [body], headers)
             sequential(to_served, "/lookup", [body], headers)
         sequential(to_served, "/score", [score] * 2, headers)
-        times: dict[str, list[float]] = {"bare": [], "lookup": [], "bare_beside_score": [], "score": []}
-        calls = [("bare", to_bare, "/lookup"), ("lookup", to_served, "/lookup")]
-        for i, body in enumerate(bodies[WARMUP:WARMUP + LOOKUPS]):
-            for name, client, path in (calls if i % 2 == 0 else calls[::-1]):
+        times: dict[str, list[float]] = {}
+        rounds = [[("bare", to_bare, "/lookup", body), ("lookup", to_served, "/lookup", body)]
+                  for body in bodies[WARMUP:WARMUP + LOOKUPS]]
+        rounds += [[("bare_beside_score", to_bare, "/lookup", bodies[i]), ("score", to_served, "/score", score)]
+                   for i in range(SCORES)]
+        for i, pair in enumerate(rounds):
+            for name, client, path, body in (pair if i % 2 == 0 else pair[::-1]):   # which goes first alternates
                 start = time.perf_counter()
                 status = client.post(path, content=body, headers=headers).status_code
-                times[name].append(time.perf_counter() - start)
-                if status != 200:
-                    raise RuntimeError(f"paired {path} answered {status}")
-        for i in range(SCORES):
-            pair = [("bare_beside_score", to_bare, "/lookup", bodies[i]), ("score", to_served, "/score", score)]
-            for name, client, path, body in (pair if i % 2 == 0 else pair[::-1]):
-                start = time.perf_counter()
-                status = client.post(path, content=body, headers=headers).status_code
-                times[name].append(time.perf_counter() - start)
+                times.setdefault(name, []).append(time.perf_counter() - start)
                 if status != 200:
                     raise RuntimeError(f"paired {path} answered {status}")
     return {"step": "paired", **{name: _figures(seconds) for name, seconds in times.items()}}

@@ -407,14 +407,23 @@ def _quarantine_frame(rows: pa.Table, positions: np.ndarray, problems: list[Prob
 
 
 def _empty_result(table: Table) -> TableResult:
-    accepted = _empty_accepted(table)
-    return TableResult(table.name, accepted.copy(deep=False), _no_quarantine(table.column_names), read=0, collapsed=0)
+    return TableResult(table.name, empty_accepted(table), _no_quarantine(table.column_names), read=0, collapsed=0)
+
+
+def empty_accepted(table: Table) -> pd.DataFrame:
+    """The accepted frame of a table without rows: the contract's columns in validation's dtypes."""
+    return _empty_accepted(table).copy(deep=False)  # no rows: nothing in it can change
+
+
+def text_header(names: tuple[str, ...]) -> pa.Table:
+    """A table of text columns `names` without rows (a file with its header row alone)."""
+    return pa.table({name: pa.array([], pa.string()) for name in names})
 
 
 @functools.cache
 def _empty_accepted(table: Table) -> pd.DataFrame:
     """The accepted frame of a table without rows (its dtypes), made once by the full validation."""
-    raw = pa.table({column: pa.array([], pa.string()) for column in table.column_names})
+    raw = text_header(table.column_names)
     columns, _ = _contract_columns(table, raw, table.name)
     return _validated_rows(table, raw, columns, [], _References(), None).accepted
 
@@ -426,9 +435,7 @@ def _no_quarantine(names: tuple[str, ...]) -> pd.DataFrame:
 @functools.cache
 def _empty_quarantine_frame(names: tuple[str, ...]) -> pd.DataFrame:
     """The quarantine of a table with columns `names` when no row is rejected."""
-    positions = np.zeros(0, dtype=np.int64)
-    raw = pa.table({name: pa.array([], pa.string()) for name in names})
-    return _quarantine_frame(raw, positions, [])
+    return _quarantine_frame(text_header(names), np.zeros(0, dtype=np.int64), [])
 
 
 def _unique_columns(joined: str) -> str:

@@ -23,6 +23,7 @@ from features.catalogue import FAMILY_LABELS
 from features.contract import TABLES, Column, Table
 from features.facts import REFERENCE_TABLES
 from features.parse import as_written
+from features.validate import text_header
 from stayout.errors import StayoutError
 
 Value = Union[str, int, float, bool, None, list[str]]
@@ -274,4 +275,4 @@ def as_text(frame: pd.DataFrame) -> pa.Table:
 @functools.cache
 def empty_text(name: str) -> pa.Table:
     """A record table with no rows, as text (made once: Arrow tables do not change)."""
-    return pa.table({column: pa.array([], pa.string()) for column in RECORD_TABLES[name].column_names})
+    return text_header(RECORD_TABLES[name].column_names)

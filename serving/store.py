@@ -24,7 +24,7 @@ import pyarrow.compute  # noqa: F401 (pa.compute)
 from features.catalogue import FEATURE_NAMES
 from features.contract import TABLES
 from features.facts import Facts
-from features.validate import validate_table
+from features.validate import empty_accepted
 from features.timeline import HouseholdIndex
 from stayout.errors import StayoutError
 
@@ -239,7 +239,7 @@ class Store:
             if table.name in ("areas", "monitoring_lines") and facts is not None:
                 out[table.name] = getattr(facts, table.name)
             else:
-                out[table.name] = found.get(table.name, _empty_table(table))
+                out[table.name] = found.get(table.name, empty_accepted(table))
         return out
 
     def facts(self, run: str) -> Facts | None:
@@ -250,12 +250,6 @@ class Store:
             return None
         frames = {name: pa.ipc.open_stream(pa.BufferReader(blob)).read_all().to_pandas() for name, blob in rows.items()}
         return Facts(frames["areas"], frames["monitoring_lines"], frames["villages"])
-
-
-def _empty_table(table) -> pd.DataFrame:
-    """An accepted table without rows, in the dtypes validation gives."""
-    raw = pa.table({column.name: pa.array([], pa.string()) for column in table.columns})
-    return validate_table(table, raw).accepted
 
 
 def run_key(as_of: str, model: str, version: int) -> str:

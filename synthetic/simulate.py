@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from features.contract import TABLE_NAMES, table
-from features.validate import validate_table
+from features.validate import empty_accepted
 from synthetic import codes as C
 from synthetic import tables as T
 from synthetic.areas import areas_table, build_geography, monitoring_lines_table
@@ -156,14 +155,7 @@ def _tables(county: County, records: dict, cut: int) -> dict[str, pd.DataFrame]:
         "cases": lambda r: T.cases_frame(r, hh_ids, cut),
         "assistance": lambda r: T.assistance_frame(r, hh_ids, cut),
     }
-    return {name: build(rows) if (rows := records.pop(name)) else _no_rows(name) for name, build in builders.items()}
-
-
-def _no_rows(name: str) -> pd.DataFrame:
-    """A table nobody recorded a row of (a small county, a short export): the contract's columns
-    and dtypes, as validation gives them to a table without rows."""
-    header = pa.table({column: pa.array([], pa.string()) for column in table(name).column_names})
-    return validate_table(table(name), header).accepted
+    return {name: build(rows) if (rows := records.pop(name)) else empty_accepted(table(name)) for name, build in builders.items()}
 
 
 def _truth(county: County, grid: MonthGrid, geo, assessments: dict) -> dict[str, pd.DataFrame]:
